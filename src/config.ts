@@ -1,0 +1,104 @@
+// The one reader of process.env. Every setting is typed and validated here, so a bad value stops
+// the process at start-up with a message that names the variable, not later with a stack trace.
+import { availableParallelism } from 'node:os'
+import { resolve } from 'node:path'
+
+export class ConfigError extends Error {}
+
+export interface Config {
+  environment: string
+  host: string
+  port: number
+  publicBaseUrl?: string
+  databaseUrl?: string
+  redisUrl?: string
+  redisKeyPrefix: string
+  dataDir: string
+  modelsDir: string
+  ttsDevice: 'cpu' | 'cuda'
+  corsOrigins: string[]
+  logLevel: string
+  maxTextChars: number
+  bodyLimitBytes: number
+  synthesisWorkers: number
+  cacheBytes: number
+  ipRequestsPerMinute: number
+  authFailuresPerMinute: number
+  drainTimeoutMs: number
+  twilio: { accountSid?: string; authToken?: string; apiBaseUrl?: string }
+}
+
+type Env = Record<string, string | undefined>
+
+function int(env: Env, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  const value = Number(raw)
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`)
+  }
+  return value
+}
+
+function url(env: Env, name: string, protocols: string[]): string | undefined {
+  const raw = env[name]
+  if (!raw) return undefined
+  let parsed: URL
+  try {
+    parsed = new URL(raw)
+  } catch {
+    throw new ConfigError(`${name} is not a valid URL: "${raw}"`)
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(`${name} must start with ${protocols.join(' or ')}, got "${parsed.protocol}"`)
+  }
+  return raw
+}
+
+/** The PostgreSQL URL: DATABASE_URL, else one built from the original product's POSTGRES_* names. */
+function databaseUrl(env: Env): string | undefined {
+  const direct = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:'])
+  if (direct || !env.POSTGRES_HOST) return direct
+  const user = encodeURIComponent(env.POSTGRES_USER ?? 'postgres')
+  const password = env.POSTGRES_PASSWORD ? `:${encodeURIComponent(env.POSTGRES_PASSWORD)}` : ''
+  const port = int(env, 'POSTGRES_PORT', 5432, 1, 65535)
+  return `postgres://${user}${password}@${env.POSTGRES_HOST}:${port}/${env.POSTGRES_DB ?? 'callwaiting'}`
+}
+
+function redisUrl(env: Env): string | undefined {
+  const direct = url(env, 'REDIS_URL', ['redis:', 'rediss:'])
+  if (direct || !env.REDIS_HOST) return direct
+  return `redis://${env.REDIS_HOST}:${int(env, 'REDIS_PORT', 6379, 1, 65535)}`
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const device = env.TTS_DEVICE ?? 'cpu'
+  if (device !== 'cpu' && device !== 'cuda') throw new ConfigError(`TTS_DEVICE must be cpu or cuda, got "${device}"`)
+  const publicBaseUrl = url(env, 'PUBLIC_BASE_URL', ['https:', 'http:'])?.replace(/\/+$/, '')
+  return {
+    environment: env.ENVIRONMENT ?? 'development',
+    host: env.HOST ?? '0.0.0.0',
+    port: int(env, 'CHATTERBOX_PORT', int(env, 'PORT', 8004, 0, 65535), 0, 65535),
+    publicBaseUrl,
+    databaseUrl: databaseUrl(env),
+    redisUrl: redisUrl(env),
+    redisKeyPrefix: env.REDIS_KEY_PREFIX ?? '',
+    dataDir: resolve(env.DATA_DIR ?? './data'),
+    modelsDir: resolve(env.MODELS_DIR ?? './models'),
+    ttsDevice: device,
+    corsOrigins: (env.CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    logLevel: env.LOG_LEVEL ?? 'info',
+    maxTextChars: int(env, 'MAX_TEXT_CHARS', 5000, 1, 1_000_000),
+    bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 64 * 1024, 1024, 64 * 1024 * 1024),
+    synthesisWorkers: int(env, 'SYNTHESIS_WORKERS', availableParallelism(), 1, 256),
+    cacheBytes: int(env, 'CACHE_BYTES', 64 * 1024 * 1024, 0),
+    ipRequestsPerMinute: int(env, 'IP_REQUESTS_PER_MINUTE', 600, 1),
+    authFailuresPerMinute: int(env, 'AUTH_FAILURES_PER_MINUTE', 20, 1),
+    drainTimeoutMs: int(env, 'DRAIN_TIMEOUT', 10, 0, 3600) * 1000,
+    twilio: {
+      accountSid: env.TWILIO_ACCOUNT_SID || undefined,
+      authToken: env.TWILIO_AUTH_TOKEN || undefined,
+      apiBaseUrl: url(env, 'TWILIO_API_BASE_URL', ['https:', 'http:']),
+    },
+  }
+}
