@@ -1,0 +1,140 @@
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import postgres from 'postgres'
+import { PGlite } from '@electric-sql/pglite'
+
+/** What a statement runs on: the pool itself or one transaction. */
+export interface Queryable {
+  /** One statement, `$1`-style parameters. */
+  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>
+  /** A script of several statements, no parameters (migrations). */
+  exec(text: string): Promise<void>
+}
+
+export interface Db extends Queryable {
+  readonly kind: 'postgres' | 'pglite'
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>
+  /** Resolves when the database answers; rejects with DatabaseUnavailableError otherwise. */
+  ping(): Promise<void>
+  close(): Promise<void>
+}
+
+export interface OpenDbOptions {
+  /** A PostgreSQL URL; without one the embedded PGlite is used. */
+  url?: string
+  /** Where PGlite keeps its files; 'memory://' keeps them in memory. Default './data'. */
+  dataDir?: string
+  /** Pool size for PostgreSQL. */
+  max?: number
+  /** Seconds to wait for a PostgreSQL connection before giving up. */
+  connectTimeoutS?: number
+}
+
+/**
+ * The database cannot be reached (refused, timed out, shut down, gone). Kept apart from
+ * SQL errors so the API can answer 503 and the usage recorder knows to retry.
+ */
+export class DatabaseUnavailableError extends Error {
+  override readonly name = 'DatabaseUnavailableError'
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options)
+  }
+}
+
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND',
+  'EAI_AGAIN', 'EPIPE', 'CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+])
+
+// SQLSTATEs that mean "the server is not there for us right now", not "your SQL is wrong":
+// connection exceptions, insufficient resources, shutdowns.
+const UNAVAILABLE_SQLSTATE = /^(08|53|57P0[1-4])/
+
+export function isUnavailable(err: unknown): boolean {
+  if (err instanceof DatabaseUnavailableError) return true
+  if (!(err instanceof Error)) return false
+  const code = (err as { code?: unknown }).code
+  if (typeof code === 'string') {
+    if (NETWORK_CODES.has(code) || UNAVAILABLE_SQLSTATE.test(code)) return true
+    if (code === '3D000') return true // database dropped, or not created yet
+    if (code === '55000' && /not currently accepting connections/.test(err.message)) return true
+  }
+  return err.message === 'PGlite is closed'
+}
+
+function mapError(err: unknown): unknown {
+  if (err instanceof DatabaseUnavailableError || !isUnavailable(err)) return err
+  return new DatabaseUnavailableError(`database unavailable: ${(err as Error).message}`, { cause: err })
+}
+
+async function guard<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p
+  } catch (err) {
+    throw mapError(err)
+  }
+}
+
+export async function openDb(options: OpenDbOptions = {}): Promise<Db> {
+  return options.url ? openPostgres(options) : openPglite(options.dataDir ?? './data')
+}
+
+function openPostgres(options: OpenDbOptions): Db {
+  const sql = postgres(options.url!, {
+    max: options.max ?? 10,
+    connect_timeout: options.connectTimeoutS ?? 5,
+    idle_timeout: 60,
+    onnotice: () => {}, // "relation already exists, skipping" from migrations is not news
+    // int8 as a JS number, as PGlite returns it: counts and sums here stay far below 2^53.
+    types: {
+      bigint: { to: 20, from: [20], serialize: (x: number) => String(x), parse: (x: string) => Number(x) },
+    },
+  })
+  type Unsafe = (text: string, params?: unknown[]) => postgres.PendingQuery<postgres.Row[]>
+  const on = (run: Unsafe): Queryable => ({
+    query: async <T>(text: string, params?: unknown[]) =>
+      [...(await guard(run(text, params as never) as unknown as Promise<T[]>))],
+    exec: async (text: string) => {
+      await guard(Promise.resolve(run(text).simple()))
+    },
+  })
+  const base = on((t, p) => sql.unsafe(t, p as never))
+  return {
+    kind: 'postgres',
+    ...base,
+    transaction: <T>(fn: (tx: Queryable) => Promise<T>) =>
+      guard(sql.begin((tx) => fn(on((t, p) => tx.unsafe(t, p as never)))) as Promise<T>),
+    ping: async () => {
+      await base.query('SELECT 1')
+    },
+    close: () => sql.end({ timeout: 5 }),
+  }
+}
+
+async function openPglite(dataDir: string): Promise<Db> {
+  let dir: string | undefined
+  if (dataDir !== 'memory://') {
+    dir = join(dataDir, 'pgdata')
+    await mkdir(dir, { recursive: true })
+  }
+  const pg = await guard(PGlite.create(dir))
+  type Target = Pick<PGlite, 'query' | 'exec'>
+  const on = (t: Target): Queryable => ({
+    query: async <T>(text: string, params?: unknown[]) => (await guard(t.query<T>(text, params))).rows,
+    exec: async (text: string) => {
+      await guard(t.exec(text))
+    },
+  })
+  return {
+    kind: 'pglite',
+    ...on(pg),
+    transaction: <T>(fn: (tx: Queryable) => Promise<T>) => guard(pg.transaction((tx) => fn(on(tx)))),
+    ping: async () => {
+      await guard(pg.query('SELECT 1'))
+    },
+    close: async () => {
+      if (!pg.closed) await pg.close()
+    },
+  }
+}
