@@ -189,13 +189,15 @@ export async function revokeKey(db: Queryable, idOrPrefix: string): Promise<ApiK
   return rows.map(toKey)
 }
 
-/** Marks keys as used; meant to be called in batches, off the request path. */
-export async function touchKeys(db: Queryable, ids: string[], at: Date = new Date()): Promise<void> {
-  if (ids.length === 0) return
+/** Marks keys as used at the given times; meant for batches, off the request path. */
+export async function touchKeys(db: Queryable, lastUsed: Iterable<[id: string, at: Date]>): Promise<void> {
+  const pairs = [...lastUsed]
+  if (pairs.length === 0) return
   await db.query(
-    `UPDATE api_keys SET last_used_at = $2::timestamptz
-     WHERE id = ANY($1::uuid[]) AND (last_used_at IS NULL OR last_used_at < $2::timestamptz)`,
-    [ids, at.toISOString()],
+    `UPDATE api_keys k SET last_used_at = u.at
+     FROM unnest($1::uuid[], $2::timestamptz[]) AS u(id, at)
+     WHERE k.id = u.id AND (k.last_used_at IS NULL OR k.last_used_at < u.at)`,
+    [pairs.map(([id]) => id), pairs.map(([, at]) => at.toISOString())],
   )
 }
 

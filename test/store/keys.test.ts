@@ -99,8 +99,8 @@ describe('keys in the database', () => {
   it('records when keys were last used, never moving backwards', async () => {
     const { row } = await createKey(db, { name: 'touched' })
     const t1 = new Date('2030-01-02T03:04:05.000Z')
-    await touchKeys(db, [row.id], t1)
-    await touchKeys(db, [row.id], new Date('2029-01-01T00:00:00.000Z'))
+    await touchKeys(db, [[row.id, t1]])
+    await touchKeys(db, new Map([[row.id, new Date('2029-01-01T00:00:00.000Z')]]))
     expect((await listKeys(db)).find((k) => k.id === row.id)?.lastUsedAt).toEqual(t1)
   })
 
