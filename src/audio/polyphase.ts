@@ -1,0 +1,176 @@
+// General rational-ratio resampler: a Kaiser windowed-sinc polyphase FIR with integer phase
+// stepping. Output k sits at input time k·M/L (L/M = to/from in lowest terms).
+import { STOPBAND_DB, besselI0, kaiserBeta, kaiserLength, kaiserWindow, sinc } from './kaiser.js'
+
+/** Above this many phases the table would get large (odd rate pairs such as 12345→8000): keep
+ *  this many and interpolate linearly between neighbouring phases (error < -100 dB). */
+export const MAX_PHASES = 1024
+
+export interface PolyphaseDesign {
+  readonly up: number // L
+  readonly down: number // M
+  readonly taps: number // T, taps per phase (a multiple of 4)
+  readonly phases: number // rows in the table: L, or MAX_PHASES + 1 when interpolating
+  readonly interpolate: boolean
+  readonly table: Float64Array // phases × taps
+}
+
+const designs = new Map<string, PolyphaseDesign>()
+
+/**
+ * With r = min(from, to): passband to 0.45·r, stopband from 0.55·r, cutoff 0.5·r. For
+ * downsampling the stopband edge is to - 0.9·(to/2), so aliases fold only into the band between
+ * 0.9× and 1.0× the output Nyquist; that transition (0.1·r wide instead of 0.05·r) halves the taps.
+ * For upsampling the same band is where the first image of the passband edge lands.
+ */
+export function polyphaseDesign(up: number, down: number): PolyphaseDesign {
+  const key = `${up}/${down}`
+  const cached = designs.get(key)
+  if (cached) return cached
+  const rel = Math.min(1, up / down) // r / from
+  let taps = kaiserLength(STOPBAND_DB, 0.1 * rel)
+  taps += (4 - (taps % 4)) % 4 // a multiple of 4 for the 4-accumulator loop
+  const interpolate = up > MAX_PHASES
+  const steps = interpolate ? MAX_PHASES : up
+  const phases = interpolate ? MAX_PHASES + 1 : up
+  const beta = kaiserBeta(STOPBAND_DB)
+  const i0b = besselI0(beta)
+  const half = taps / 2
+  const table = new Float64Array(phases * taps)
+  for (let p = 0; p < phases; p++) {
+    const row = p * taps
+    let sum = 0
+    for (let j = 0; j < taps; j++) {
+      // Tap j of the window that starts at input n0 - half + 1 for an output at n0 + p/steps.
+      const tau = half - 1 - j + p / steps
+      const v = rel * sinc(rel * tau) * kaiserWindow(tau / half, beta, i0b)
+      table[row + j] = v
+      sum += v
+    }
+    // Unity DC gain in every phase: a phase-to-phase gain wobble would add spurs.
+    for (let j = 0; j < taps; j++) table[row + j] /= sum
+  }
+  const design = { up, down, taps, phases, interpolate, table }
+  designs.set(key, design)
+  return design
+}
+
+function dot(buf: Float64Array, at: number, table: Float64Array, row: number, taps: number): number {
+  let a0 = 0
+  let a1 = 0
+  let a2 = 0
+  let a3 = 0
+  for (let j = 0; j < taps; j += 4) {
+    a0 += buf[at + j] * table[row + j]
+    a1 += buf[at + j + 1] * table[row + j + 1]
+    a2 += buf[at + j + 2] * table[row + j + 2]
+    a3 += buf[at + j + 3] * table[row + j + 3]
+  }
+  return a0 + a1 + (a2 + a3)
+}
+
+function toInt16(x: number): number {
+  const v = (x < 0 ? x - 0.5 : x + 0.5) | 0
+  return v > 32767 ? 32767 : v < -32768 ? -32768 : v
+}
+
+export class PolyphaseResampler {
+  private readonly d: PolyphaseDesign
+  private buf: Float64Array
+  private len: number
+  private pos = 0 // where the next output's window starts in buf
+  private phase = 0 // next output's fractional position, in 1/L input samples
+  private inCount = 0
+  private outCount = 0
+
+  constructor(up: number, down: number) {
+    this.d = polyphaseDesign(up, down)
+    this.buf = new Float64Array(4096 + 2 * this.d.taps)
+    this.len = this.lead()
+  }
+
+  /** Silence before the stream, so the first output (k = 0, input time 0) has a full window. */
+  private lead(): number {
+    return this.d.taps / 2 - 1
+  }
+
+  push(chunk: Int16Array): Int16Array {
+    const need = this.len + chunk.length + this.d.taps
+    if (need > this.buf.length) {
+      const grown = new Float64Array(Math.max(need, this.buf.length * 2))
+      grown.set(this.buf.subarray(0, this.len))
+      this.buf = grown
+    }
+    const buf = this.buf
+    let w = this.len
+    for (let i = 0; i < chunk.length; i++) buf[w++] = chunk[i]
+    this.len = w
+    this.inCount += chunk.length
+    return this.drain(Infinity)
+  }
+
+  /** Emits the outputs still owed (ceil(input·L/M) in all), treating what follows as silence, and
+   *  resets for a new stream. */
+  flush(): Int16Array {
+    const { up, down, taps } = this.d
+    const total = Math.floor((this.inCount * up + down - 1) / down)
+    this.buf.fill(0, this.len, this.len + taps)
+    this.len += taps
+    const out = this.drain(Math.max(0, total - this.outCount))
+    this.buf.fill(0)
+    this.len = this.lead()
+    this.pos = 0
+    this.phase = 0
+    this.inCount = 0
+    this.outCount = 0
+    return out
+  }
+
+  private count(limit: number): number {
+    const { up, down, taps } = this.d
+    // Outputs whose window [pos, pos + taps) lies inside what is buffered.
+    const room = this.len - taps - this.pos
+    if (room < 0) return 0
+    // Output q starts at pos + floor((phase + q·M) / L) <= pos + room.
+    const n = Math.floor(((room + 1) * up - this.phase - 1) / down) + 1
+    return Math.max(0, Math.min(n, limit))
+  }
+
+  private drain(limit: number): Int16Array {
+    const n = this.count(limit)
+    const out = new Int16Array(n)
+    const { up, down, taps, table, interpolate } = this.d
+    const stepInt = Math.floor(down / up)
+    const stepFrac = down % up
+    const buf = this.buf
+    let pos = this.pos
+    let phase = this.phase
+    for (let q = 0; q < n; q++) {
+      let y: number
+      if (interpolate) {
+        const scaled = phase * MAX_PHASES
+        const p = Math.floor(scaled / up)
+        const frac = (scaled - p * up) / up
+        const y0 = dot(buf, pos, table, p * taps, taps)
+        const y1 = dot(buf, pos, table, (p + 1) * taps, taps)
+        y = y0 + frac * (y1 - y0)
+      } else {
+        y = dot(buf, pos, table, phase * taps, taps)
+      }
+      out[q] = toInt16(y)
+      pos += stepInt
+      phase += stepFrac
+      if (phase >= up) {
+        phase -= up
+        pos++
+      }
+    }
+    // Drop what no later output can reach.
+    buf.copyWithin(0, pos, this.len)
+    this.len -= pos
+    this.pos = 0
+    this.phase = phase
+    this.outCount += n
+    return out
+  }
+}
