@@ -1,0 +1,40 @@
+// Text → words a telephony voice (CMU Flite first of all) reads correctly. Each pass turns one kind
+// of written form into plain words; the order matters because later passes must not see the digits
+// and symbols earlier ones have read (a phone number is not a sum of cardinals, "12 Oak Dr." needs
+// its "12" still a digit when "Dr." is decided). Sentence punctuation is kept for the segmenter.
+
+import { collapseWhitespace, stripInvisible, unifyLookalikes } from './text/clean.js'
+import { readWeb } from './text/web.js'
+import { readDates } from './text/dates.js'
+import { readTimes } from './text/times.js'
+import { readPhoneNumbers } from './text/phone.js'
+import { readMeasures, readRangesAndBounds } from './text/measures.js'
+import { readMoney } from './text/money.js'
+import { readAbbreviations } from './text/abbreviations.js'
+import { readSymbols } from './text/symbols.js'
+import { readPlainNumbers } from './text/plain-numbers.js'
+
+const PASSES: Array<(text: string) => string> = [
+  readWeb, // first: addresses hold dots, digits and symbols that every later pass would misread
+  readDates,
+  readTimes,
+  readPhoneNumbers,
+  readRangesAndBounds, // before money and percentages, so "$10-$20" and "10-20%" read both sides
+  readMoney,
+  readMeasures,
+  readAbbreviations,
+  readSymbols,
+  readPlainNumbers, // last: whatever digits remain are plain numbers
+]
+
+/**
+ * Returns plain words for `text`: no ASCII digits, no control characters, whitespace collapsed
+ * (a run holding a line break becomes one "\n", which the segmenter treats as a sentence end),
+ * sentence punctuation kept, non-Latin scripts left as they are.
+ */
+export function normalize(text: string): string {
+  let out = collapseWhitespace(unifyLookalikes(stripInvisible(text)))
+  for (const pass of PASSES) out = pass(out)
+  // Passes pad their words with spaces; tidy that without touching the line breaks.
+  return collapseWhitespace(out.replace(/[ \t]+(?=[,.;:!?])/g, '').replace(/,(?=\p{L})/gu, ', '))
+}

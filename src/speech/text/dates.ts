@@ -1,0 +1,78 @@
+// Dates and years. Every date comes out in one form, "October seventh, twenty twenty-four", so
+// "2024-10-07", "Oct 7, 2024" and "October 7th, 2024" all sound the same. A bare four-digit number
+// is read as a year only where the words around it say it is one.
+
+import { cardinal, ordinal, pluralWords, year } from './numbers.js'
+
+const MONTHS = [
+  'January', 'February', 'March', 'April', 'May', 'June',
+  'July', 'August', 'September', 'October', 'November', 'December',
+]
+// Capitalized only: "may 5" is more often the verb than the month.
+const MONTH = String.raw`(Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)`
+const FULL_MONTH = `(${MONTHS.join('|')})`
+
+function monthIndex(name: string): number {
+  return MONTHS.findIndex((m) => m.startsWith(name.slice(0, 3)))
+}
+
+function daysIn(month: number, y?: number): number {
+  if (month === 1) return y === undefined || (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0)) ? 29 : 28
+  return [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month]
+}
+
+/** month is 0-based; undefined when the day does not exist in that month. */
+function speakDate(month: number, day: number, y?: string): string | undefined {
+  if (month < 0 || month > 11 || day < 1 || day > daysIn(month, y === undefined ? undefined : Number(y))) return undefined
+  const md = `${MONTHS[month]} ${ordinal(String(day))}`
+  return y === undefined ? md : `${md}, ${year(y)}`
+}
+
+// Not glued to other digits or separators, so parts of longer codes are left alone.
+const ISO = /(?<![\w.\/-])(\d{4})([-\/.])(\d{1,2})\2(\d{1,2})(?![\w]|[-\/.]\d)/g
+// 10/07/2024 is read month first (a US phone service); a first number over 12 can only be a day.
+// With dots (07.10.2024) the day comes first, as in most of Europe.
+const NUMERIC = /(?<![\w.\/-])(\d{1,2})([-\/.])(\d{1,2})\2(\d{4})(?![\w]|[-\/.]\d)/g
+const MONTH_DAY = new RegExp(
+  String.raw`\b${MONTH}\.? (\d{1,2})(?:st|nd|rd|th)?\b(?:,? (\d{4})\b)?(?![.:,]\d)`,
+  'g',
+)
+// "7 October 2024", "7th of Oct": the day-first order needs a full month name, a year, an ordinal
+// suffix or "of" before it counts as a date, so "3 Mar" in a list is not.
+const DAY_MONTH = new RegExp(
+  String.raw`(?<![\w.,])(\d{1,2})(st|nd|rd|th)?( of)? ${MONTH}\b\.?(?:,? (\d{4})\b)?(?![.:,]\d)`,
+  'g',
+)
+const MONTH_YEAR = new RegExp(String.raw`\b${FULL_MONTH},? (\d{4})\b(?![.:,]\d)`, 'g')
+// 1990s, 1990's, '90s, 90s.
+const DECADE = /(?<![\w.,])(?:(\d\d\d0)|'?([1-9]0))'?s\b/g
+// Words after which a four-digit number is a year ("in 1999", "since 2005").
+const YEAR_CONTEXT =
+  /\b(in|since|until|till|through|by|from|during|year|circa|before|after|of|around|born|early|late|mid|spring|summer|fall|autumn|winter|copyright)( |-)([12]\d{3})(?![\w]|[.,]\d|\s?%)/gi
+// "1999-2005", "1999–2005": two years in order.
+const YEAR_RANGE = /(?<![\w.,\/-])(1[5-9]\d\d|20\d\d) ?[-–] ?(1[5-9]\d\d|20\d\d)(?![\w]|[.,\/-]\d)/g
+
+export function readDates(text: string): string {
+  return text
+    .replace(ISO, (m, y: string, _s, mo: string, d: string) => speakDate(Number(mo) - 1, Number(d), y) ?? m)
+    .replace(NUMERIC, (m, a: string, sep: string, b: string, y: string) => {
+      let [month, day] = sep === '.' ? [Number(b), Number(a)] : [Number(a), Number(b)]
+      if (month > 12) [month, day] = [day, month]
+      return speakDate(month - 1, day, y) ?? m
+    })
+    .replace(MONTH_DAY, (m, mo: string, d: string, y?: string) => speakDate(monthIndex(mo), Number(d), y) ?? m)
+    .replace(DAY_MONTH, (m, d: string, suffix?: string, of?: string, mo?: string, y?: string) => {
+      const isDate = suffix || of || y || MONTHS.includes(mo ?? '')
+      const spoken = isDate ? speakDate(monthIndex(mo ?? ''), Number(d), y) : undefined
+      // Keep the speaker's order: "the 7th of October" → "the seventh of October".
+      if (!spoken || !of) return spoken ?? m
+      return `${ordinal(String(Number(d)))} of ${MONTHS[monthIndex(mo ?? '')]}${y ? `, ${year(y)}` : ''}`
+    })
+    .replace(MONTH_YEAR, (_m, mo: string, y: string) => `${mo} ${year(y)}`)
+    .replace(YEAR_RANGE, (m, a: string, b: string) => (Number(b) > Number(a) ? `${year(a)} to ${year(b)}` : m))
+    .replace(/©\s?/g, 'copyright ')
+    .replace(YEAR_CONTEXT, (_m, word: string, sep: string, y: string) => `${word}${sep}${year(y)}`)
+    .replace(DECADE, (_m, four?: string, two?: string) =>
+      pluralWords(four ? year(four) : cardinal(two ?? '')),
+    )
+}

@@ -1,0 +1,28 @@
+// Symbols a voice would skip or name badly. Addresses, money, percentages and temperatures are read
+// before this runs, so what is left here is free-standing.
+
+const CURRENCY_WORDS: Record<string, string> = { $: 'dollars', '€': 'euros', '£': 'pounds', '¥': 'yen', '₹': 'rupees' }
+const SIMPLE: Record<string, string> = {
+  '&': 'and', '=': 'equals', '+': 'plus', '×': 'times', '÷': 'divided by', '±': 'plus or minus',
+  '≈': 'approximately', '≤': 'less than or equal to', '≥': 'greater than or equal to', '≠': 'not equal to',
+  '%': 'percent', '°': 'degrees', '§': 'section', '@': 'at',
+}
+
+export function readSymbols(text: string): string {
+  return text
+    .replace(/\b([A-G])#(?!\w)/g, '$1 sharp') // C#, F#
+    .replace(/#(?=\s?\d)/g, ' number ')
+    .replace(/#(?=\p{L})/gu, ' hashtag ')
+    .replace(/#/g, ' pound ') // the phone key: "press # to confirm"
+    .replace(/(?<=\d)(?:\s?\*\s?| x )(?=\d)/g, ' times ')
+    .replace(/(?<=^|\s)\*(?=$|[\s.,;:!?])/g, 'star') // the phone key: "press * to go back"
+    .replace(/\*/g, '') // markdown emphasis and footnote marks
+    .replace(/[™®]/g, '')
+    .replace(/©/g, ' copyright ')
+    .replace(/\band\/or\b/g, 'and or')
+    .replace(/\bw\/o\b/g, 'without')
+    .replace(/\bw\/(?=\s)/g, 'with')
+    .replace(/\b(\p{Ll}{2,})\/(\p{Ll}{2,})\b/gu, '$1 or $2') // yes/no, his/her
+    .replace(/[$€£¥₹]/g, (c) => ` ${CURRENCY_WORDS[c]} `)
+    .replace(/[&=+×÷±≈≤≥≠%°§@]/g, (c) => ` ${SIMPLE[c]} `)
+}
