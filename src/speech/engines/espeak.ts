@@ -1,0 +1,97 @@
+// eSpeak NG compiled with Emscripten (npm @echogarden/espeak-ng-emscripten). Its synthesis calls
+// back with audio as it is made, so a segment streams out in pieces, and the callback's return
+// value lets a cancelled request stop it mid-segment. It is also the phonemizer (IPA) that Piper
+// voices need.
+import type { Engine, SynthesisOptions, VoiceInfo } from '../engine.js'
+
+const SAMPLE_RATE = 22050
+/** eSpeak's own default pace, in words per minute; `speed` scales it. */
+const BASE_WPM = 175
+const GENDERS = { 1: 'male', 2: 'female' } as const
+
+interface EspeakWorker {
+  set_voice(name: string): number
+  set_rate(wpm: number): void
+  get_voices(index: number): { ptr: number; get_gender(): number; get_name(): string; get_identifier(): string; get_languages(i: number): number }
+  list_voices(): { name: string; identifier: string; languages: { priority: number; name: string }[] }[]
+  synthesize(text: string, callback: (samples: Int16Array, events: unknown[]) => boolean): void
+  synthesize_ipa(text: string): { code: number; ipa: string }
+}
+
+/** Slug of an eSpeak voice: `espeak-` and its main language, e.g. `espeak-en-us`. */
+const slugOf = (language: string) => `espeak-${language.toLowerCase()}`
+
+export class EspeakEngine implements Engine {
+  readonly name = 'espeak'
+  private readonly byId = new Map<string, { identifier: string; info: VoiceInfo }>()
+  private currentVoice = ''
+
+  private constructor(private readonly worker: EspeakWorker) {
+    const list = worker.list_voices()
+    list.forEach((voice, index) => {
+      const language = voice.languages[0]?.name ?? voice.identifier
+      const id = slugOf(language)
+      if (this.byId.has(id)) return
+      const gender = GENDERS[worker.get_voices(index).get_gender() as 1 | 2] ?? 'neutral'
+      this.byId.set(id, {
+        identifier: voice.identifier,
+        info: { id, name: `${voice.name} (eSpeak NG)`, language: bcp47(language), gender, sampleRate: SAMPLE_RATE, engine: 'espeak' },
+      })
+    })
+  }
+
+  static async load(): Promise<EspeakEngine> {
+    const { default: init } = (await import('@echogarden/espeak-ng-emscripten')) as unknown as {
+      default: () => Promise<{ eSpeakNGWorker: new () => EspeakWorker }>
+    }
+    const module = await init()
+    return new EspeakEngine(new module.eSpeakNGWorker())
+  }
+
+  voices(): VoiceInfo[] {
+    return [...this.byId.values()].map((v) => ({ ...v.info }))
+  }
+
+  async *synthesize(segment: string, options: SynthesisOptions): AsyncIterable<Int16Array> {
+    const chunks: Int16Array[] = []
+    this.synthesizeEach(segment, options, (chunk) => void chunks.push(chunk))
+    yield* chunks
+  }
+
+  /**
+   * Synthesizes synchronously, handing each piece of audio to `onChunk` as eSpeak makes it.
+   * `onChunk` returning true stops the synthesis (the request was cancelled).
+   */
+  synthesizeEach(segment: string, { voice, speed }: SynthesisOptions, onChunk: (chunk: Int16Array) => boolean | void): void {
+    this.select(voice)
+    this.worker.set_rate(Math.round(BASE_WPM * speed))
+    this.worker.synthesize(escapeMarkup(segment), (samples) => (samples && samples.length > 0 ? onChunk(samples) === true : false))
+  }
+
+  /** IPA phonemes of a text, words separated by spaces and clauses by newlines. */
+  phonemize(text: string, voice: string): string {
+    this.select(voice)
+    const { code, ipa } = this.worker.synthesize_ipa(escapeMarkup(text))
+    if (code !== 0) throw new Error(`espeak could not phonemize (code ${code})`)
+    return ipa.replaceAll('_', '').trim()
+  }
+
+  private select(voice: string): void {
+    const entry = this.byId.get(voice)
+    if (!entry) throw new Error(`espeak has no voice "${voice}"`)
+    if (this.currentVoice === voice) return
+    if (this.worker.set_voice(entry.identifier) !== 0) throw new Error(`espeak could not load voice "${voice}"`)
+    this.currentVoice = voice
+  }
+}
+
+/** `en-us` → `en-US`, `cmn` → `cmn`: the region part upper-cased as BCP 47 writes it. */
+function bcp47(language: string): string {
+  const [lang, ...rest] = language.split('-')
+  return [lang, ...rest.map((part) => (part.length === 2 ? part.toUpperCase() : part))].join('-')
+}
+
+/** eSpeak reads `<` and `&` as markup in some modes; text is always text here. */
+function escapeMarkup(text: string): string {
+  return text.replaceAll('&', ' and ').replaceAll('<', ' ').replaceAll('>', ' ')
+}

@@ -1,0 +1,148 @@
+// A fixed pool of synthesis worker threads with a two-level queue. The first segment of every
+// request goes ahead of look-ahead work, so under load a new caller's first words are not stuck
+// behind other callers' later sentences. (A general pool such as piscina can only cancel a
+// running task by killing its thread; here a running eSpeak task stops at its next chunk and a
+// running Flite task, at most one segment, finishes and is dropped.)
+import { Worker } from 'node:worker_threads'
+import { fileURLToPath } from 'node:url'
+import { extname } from 'node:path'
+import { Channel, abortError } from './channel.js'
+import type { VoiceInfo } from './engine.js'
+import type { SynthJob, WorkerReply, WorkerRequest } from './worker-protocol.js'
+
+export type Priority = 'high' | 'normal'
+
+interface Task {
+  request: WorkerRequest
+  channel: Channel<Int16Array | VoiceInfo[] | string>
+  cancelled: boolean
+}
+
+interface Slot {
+  worker: Worker
+  cancel: Int32Array
+  task: Task | null
+}
+
+const WORKER_URL = new URL(`./worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url)
+// Under tsx (npm start, the tests) the worker is TypeScript. Node 20 applies `--import` loaders in
+// a worker only after its entry module is resolved, so the entry registers tsx, then imports it.
+const ENTRY = WORKER_URL.pathname.endsWith('.ts')
+  ? `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then(({ register }) => { register(); return import(${JSON.stringify(WORKER_URL.href)}) })`
+  : WORKER_URL
+// Flite runs on node:wasi, which still prints an experimental warning in every thread.
+const EXEC_ARGV = ['--disable-warning=ExperimentalWarning']
+
+export class SynthesisPool {
+  private readonly slots: Slot[] = []
+  private readonly queues: Record<Priority, Task[]> = { high: [], normal: [] }
+  private nextId = 1
+  private closing = false
+
+  constructor(readonly size: number) {
+    for (let i = 0; i < size; i++) this.slots.push(this.spawn())
+  }
+
+  /** Tasks waiting for a free worker. */
+  get queued(): number {
+    return this.queues.high.length + this.queues.normal.length
+  }
+
+  /** Tasks a worker is running now. */
+  get running(): number {
+    return this.slots.filter((s) => s.task).length
+  }
+
+  /** PCM16 chunks of one segment, as the engine makes them. */
+  synthesize(job: SynthJob, { signal, priority = 'normal' }: { signal?: AbortSignal; priority?: Priority } = {}): AsyncIterable<Int16Array> {
+    const task = this.enqueue({ type: 'synth', id: this.nextId++, ...job }, priority, signal)
+    return task.channel as Channel<Int16Array>
+  }
+
+  voices(): Promise<VoiceInfo[]> {
+    return this.single(this.enqueue({ type: 'voices', id: this.nextId++ }, 'high')) as Promise<VoiceInfo[]>
+  }
+
+  phonemes(voice: string, text: string): Promise<string> {
+    return this.single(this.enqueue({ type: 'phonemes', id: this.nextId++, voice, text }, 'high')) as Promise<string>
+  }
+
+  async close(): Promise<void> {
+    this.closing = true
+    for (const queue of Object.values(this.queues)) for (const task of queue.splice(0)) task.channel.fail(abortError())
+    await Promise.all(this.slots.map((s) => s.worker.terminate()))
+  }
+
+  private async single(task: Task): Promise<unknown> {
+    for await (const value of task.channel) return value
+    throw new Error('worker gave no result')
+  }
+
+  private enqueue(request: WorkerRequest, priority: Priority, signal?: AbortSignal): Task {
+    const task: Task = { request, channel: new Channel(() => this.cancel(task)), cancelled: false }
+    if (this.closing || signal?.aborted) {
+      task.channel.fail(abortError())
+      return task
+    }
+    signal?.addEventListener('abort', () => this.cancel(task), { once: true })
+    this.queues[priority].push(task)
+    this.dispatch()
+    return task
+  }
+
+  private cancel(task: Task): void {
+    if (task.cancelled) return
+    task.cancelled = true
+    task.channel.fail(abortError())
+    for (const queue of Object.values(this.queues)) {
+      const index = queue.indexOf(task)
+      if (index >= 0) return void queue.splice(index, 1)
+    }
+    const slot = this.slots.find((s) => s.task === task)
+    if (slot) Atomics.store(slot.cancel, 0, task.request.id)
+  }
+
+  private dispatch(): void {
+    for (const slot of this.slots) {
+      if (slot.task) continue
+      const task = this.queues.high.shift() ?? this.queues.normal.shift()
+      if (!task) return
+      slot.task = task
+      slot.worker.ref()
+      slot.worker.postMessage(task.request)
+    }
+  }
+
+  private spawn(): Slot {
+    const cancel = new SharedArrayBuffer(4)
+    const worker = new Worker(ENTRY, { eval: typeof ENTRY === 'string', workerData: { cancel }, execArgv: EXEC_ARGV })
+    const slot: Slot = { worker, cancel: new Int32Array(cancel), task: null }
+    worker.on('message', (reply: WorkerReply) => this.onReply(slot, reply))
+    worker.on('error', (err) => this.onCrash(slot, err))
+    worker.on('exit', (code) => this.onCrash(slot, new Error(`synthesis worker exited with code ${code}`)))
+    // An idle worker must not keep the process alive on its own; a busy one is ref'd in dispatch.
+    worker.unref()
+    return slot
+  }
+
+  private onReply(slot: Slot, reply: WorkerReply): void {
+    const task = slot.task
+    if (!task || task.request.id !== reply.id) return
+    if (reply.type === 'chunk') return task.channel.push(new Int16Array(reply.samples))
+    if (reply.type === 'result') task.channel.push(reply.value)
+    if (reply.type === 'error') task.channel.fail(new Error(reply.message))
+    else task.channel.end()
+    slot.task = null
+    slot.worker.unref()
+    this.dispatch()
+  }
+
+  private onCrash(slot: Slot, err: Error): void {
+    if (this.closing) return
+    slot.task?.channel.fail(err)
+    slot.worker.removeAllListeners()
+    const index = this.slots.indexOf(slot)
+    if (index >= 0) this.slots[index] = this.spawn()
+    this.dispatch()
+  }
+}

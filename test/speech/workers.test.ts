@@ -1,0 +1,64 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest'
+import { SynthesisPool } from '../../src/speech/workers.js'
+
+describe('synthesis pool', () => {
+  let pool: SynthesisPool
+  beforeAll(() => {
+    pool = new SynthesisPool(2)
+  })
+  afterAll(() => pool.close())
+
+  const collect = async (it: AsyncIterable<Int16Array>) => {
+    let n = 0
+    for await (const c of it) n += c.length
+    return n
+  }
+
+  it('reports the voices of every engine', async () => {
+    const voices = await pool.voices()
+    expect(voices.some((v) => v.id === 'slt' && v.engine === 'flite')).toBe(true)
+    expect(voices.some((v) => v.id === 'espeak-en-us' && v.engine === 'espeak')).toBe(true)
+  })
+
+  it('synthesizes in worker threads, several at once', async () => {
+    const jobs = ['slt', 'kal16', 'rms', 'awb'].map((voice) =>
+      collect(pool.synthesize({ engine: 'flite', voice, text: 'Hello from a worker thread.', speed: 1 })),
+    )
+    for (const n of await Promise.all(jobs)) expect(n).toBeGreaterThan(16000)
+  })
+
+  it('reports an engine error as an error, and keeps working', async () => {
+    await expect(collect(pool.synthesize({ engine: 'flite', voice: 'nope', text: 'x', speed: 1 }))).rejects.toThrow(/no voice/)
+    expect(await collect(pool.synthesize({ engine: 'flite', voice: 'kal', text: 'Still here.', speed: 1 }))).toBeGreaterThan(0)
+  })
+
+  it('drops queued work when its signal aborts, and stops running eSpeak work', async () => {
+    const controller = new AbortController()
+    const long = 'This sentence is long enough to take a while to speak. '.repeat(8)
+    const jobs = Array.from({ length: 6 }, () =>
+      collect(pool.synthesize({ engine: 'espeak', voice: 'espeak-en-us', text: long, speed: 1 }, { signal: controller.signal })),
+    )
+    expect(pool.queued).toBe(4)
+    controller.abort()
+    expect(pool.queued).toBe(0)
+    for (const result of await Promise.allSettled(jobs)) {
+      expect(result.status).toBe('rejected')
+      expect((result as PromiseRejectedResult).reason.name).toBe('AbortError')
+    }
+    // The running ones stop at their next chunk and free their workers.
+    await expect.poll(() => pool.running, { timeout: 5000 }).toBe(0)
+  })
+
+  it('cancels a task whose consumer stops reading', async () => {
+    const stream = pool.synthesize({ engine: 'espeak', voice: 'espeak-en-us', text: 'Words and more words. '.repeat(20), speed: 1 })
+    for await (const chunk of stream) {
+      expect(chunk.length).toBeGreaterThan(0)
+      break
+    }
+    await expect.poll(() => pool.running, { timeout: 5000 }).toBe(0)
+  })
+
+  it('returns IPA phonemes from eSpeak', async () => {
+    expect(await pool.phonemes('espeak-en-us', 'Hello world')).toBe('həlˈoʊ wˈɜːld')
+  })
+})
