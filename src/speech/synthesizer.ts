@@ -1,0 +1,121 @@
+// Text in, PCM out, segment by segment. While the consumer plays segment i, segments i+1 … i+k
+// are already being synthesized (bounded look-ahead), so after the first segment the listener
+// never waits on the engine; the first segment is short and jumps the pool's queue so that the
+// first audio leaves early.
+import { normalize } from './normalize.js'
+import { segment } from './segment.js'
+import { Channel } from './channel.js'
+import { SegmentCache } from './segment-cache.js'
+import type { VoiceInfo } from './engine.js'
+import type { Priority, SynthesisPool } from './workers.js'
+
+export interface SpeechChunk {
+  /** PCM16 at the voice's sample rate; may be empty on the chunk that closes a segment. */
+  samples: Int16Array
+  /** Index of the segment this audio belongs to. */
+  segment: number
+  /** True on the last chunk of its segment. */
+  last: boolean
+}
+
+export interface SynthesizerOptions {
+  cacheBytes: number
+  maxSegmentChars?: number
+  firstSegmentWords?: number
+  /** Segments synthesized ahead of the one being consumed. */
+  lookahead?: number
+}
+
+export interface SpeakOptions {
+  voice: string
+  speed: number
+  signal?: AbortSignal
+}
+
+export class UnknownVoiceError extends Error {}
+
+type SegmentAudio = Iterable<Int16Array> | AsyncIterable<Int16Array>
+
+export class Synthesizer {
+  readonly cache: SegmentCache
+  private readonly byId: Map<string, VoiceInfo>
+
+  constructor(
+    private readonly pool: SynthesisPool,
+    voices: VoiceInfo[],
+    private readonly options: SynthesizerOptions,
+  ) {
+    this.byId = new Map(voices.map((v) => [v.id, v]))
+    this.cache = new SegmentCache(options.cacheBytes)
+  }
+
+  voices(): VoiceInfo[] {
+    return [...this.byId.values()]
+  }
+
+  voice(id: string): VoiceInfo | undefined {
+    return this.byId.get(id)
+  }
+
+  /** The segments a text will be spoken in, after normalization. */
+  segments(text: string): string[] {
+    return segment(normalize(text), { maxChars: this.options.maxSegmentChars, firstMaxWords: this.options.firstSegmentWords })
+  }
+
+  async *stream(text: string, { voice, speed, signal }: SpeakOptions): AsyncGenerator<SpeechChunk> {
+    const info = this.byId.get(voice)
+    if (!info) throw new UnknownVoiceError(`no voice "${voice}"`)
+    const parts = this.segments(text)
+    const lookahead = this.options.lookahead ?? 2
+    const controller = new AbortController()
+    const stop = () => controller.abort()
+    signal?.addEventListener('abort', stop, { once: true })
+    const jobs: (SegmentAudio | undefined)[] = []
+    try {
+      for (let i = 0; i < parts.length; i++) {
+        for (let j = i; j <= Math.min(i + lookahead, parts.length - 1); j++) {
+          jobs[j] ??= this.job(info, parts[j], speed, j === 0 ? 'high' : 'normal', controller.signal)
+        }
+        for await (const samples of jobs[i]!) yield { samples, segment: i, last: false }
+        jobs[i] = undefined
+        yield { samples: new Int16Array(0), segment: i, last: true }
+      }
+    } finally {
+      signal?.removeEventListener('abort', stop)
+      controller.abort()
+    }
+  }
+
+  /** One segment's audio: from the cache, or synthesized in the pool and cached when complete. */
+  private job(info: VoiceInfo, text: string, speed: number, priority: Priority, signal: AbortSignal): SegmentAudio {
+    const key = `${info.id}\u0000${speed}\u0000${text}`
+    const hit = this.cache.get(key)
+    if (hit) return [hit]
+    const channel = new Channel<Int16Array>()
+    const pieces: Int16Array[] = []
+    void (async () => {
+      try {
+        for await (const chunk of this.pool.synthesize({ engine: info.engine, voice: info.id, text, speed }, { signal, priority })) {
+          pieces.push(chunk)
+          channel.push(chunk)
+        }
+        channel.end()
+        this.cache.set(key, concat(pieces))
+      } catch (err) {
+        channel.fail(err)
+      }
+    })()
+    return channel
+  }
+}
+
+export function concat(chunks: Int16Array[]): Int16Array {
+  if (chunks.length === 1) return chunks[0]
+  const out = new Int16Array(chunks.reduce((n, c) => n + c.length, 0))
+  let offset = 0
+  for (const c of chunks) {
+    out.set(c, offset)
+    offset += c.length
+  }
+  return out
+}
