@@ -73,10 +73,19 @@ export class Synthesizer {
     const jobs: (SegmentAudio | undefined)[] = []
     try {
       for (let i = 0; i < parts.length; i++) {
-        for (let j = i; j <= Math.min(i + lookahead, parts.length - 1); j++) {
-          jobs[j] ??= this.job(info, parts[j], speed, j === 0 ? 'high' : 'normal', controller.signal)
+        jobs[i] ??= this.job(info, parts[i], speed, i === 0 ? 'high' : 'normal', controller.signal)
+        let started = false
+        for await (const samples of jobs[i]!) {
+          // Look-ahead starts once this segment has audio, so it never competes with the first
+          // segment for a core while the listener is still waiting for the first sound.
+          if (!started) {
+            started = true
+            for (let j = i + 1; j <= Math.min(i + lookahead, parts.length - 1); j++) {
+              jobs[j] ??= this.job(info, parts[j], speed, 'normal', controller.signal)
+            }
+          }
+          yield { samples, segment: i, last: false }
         }
-        for await (const samples of jobs[i]!) yield { samples, segment: i, last: false }
         jobs[i] = undefined
         yield { samples: new Int16Array(0), segment: i, last: true }
       }
