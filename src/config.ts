@@ -9,6 +9,8 @@ export interface Config {
   environment: string
   host: string
   port: number
+  /** Which proxies' X-Forwarded-For to believe, so per-IP limits see the client, not nginx. */
+  trustProxy: boolean | number | string[]
   publicBaseUrl?: string
   databaseUrl?: string
   redisUrl?: string
@@ -71,6 +73,15 @@ function redisUrl(env: Env): string | undefined {
   return `redis://${env.REDIS_HOST}:${int(env, 'REDIS_PORT', 6379, 1, 65535)}`
 }
 
+/** TRUST_PROXY: true/false, a hop count, or a comma-separated list of addresses/CIDRs. */
+function trustProxy(env: Env): boolean | number | string[] {
+  const raw = (env.TRUST_PROXY ?? '').trim()
+  if (raw === '' || raw === 'false') return false
+  if (raw === 'true') return true
+  if (/^\d+$/.test(raw)) return int(env, 'TRUST_PROXY', 0, 0, 32)
+  return raw.split(',').map((s) => s.trim()).filter(Boolean)
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const device = env.TTS_DEVICE ?? 'cpu'
   if (device !== 'cpu' && device !== 'cuda') throw new ConfigError(`TTS_DEVICE must be cpu or cuda, got "${device}"`)
@@ -79,6 +90,7 @@ export function loadConfig(env: Env = process.env): Config {
     environment: env.ENVIRONMENT ?? 'development',
     host: env.HOST ?? '0.0.0.0',
     port: int(env, 'CHATTERBOX_PORT', int(env, 'PORT', 8004, 0, 65535), 0, 65535),
+    trustProxy: trustProxy(env),
     publicBaseUrl,
     databaseUrl: databaseUrl(env),
     redisUrl: redisUrl(env),
