@@ -1,0 +1,88 @@
+// Every failure leaves in one JSON shape: {"error":{"code","message","request_id"}}. Errors we
+// raise on purpose (ApiError) say what they mean; Fastify's own 4xx errors (bad JSON, body too
+// large, wrong content type, schema validation) are mapped to our codes; anything else is a 500
+// with a generic message: the real one, and its stack, go only to the log.
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import { ApiError, errorBody, type ErrorCode } from '../errors.js'
+import { DatabaseUnavailableError } from '../store/db.js'
+import { global } from './global.js'
+import { ErrorResponse } from './schemas.js'
+
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_json',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'bad_request',
+}
+
+const MESSAGES: Partial<Record<ErrorCode, string>> = {
+  invalid_json: 'The request body is not valid JSON',
+  unsupported_media_type: 'Unsupported content type: send application/json',
+}
+
+interface Mapped {
+  status: number
+  code: ErrorCode
+  message: string
+  headers?: Record<string, string | number>
+}
+
+function map(err: FastifyError | Error, bodyLimit: number): Mapped {
+  if (err instanceof ApiError) return { status: err.status, code: err.code, message: err.message, headers: err.headers }
+  if (err instanceof DatabaseUnavailableError) {
+    return { status: 503, code: 'unavailable', message: 'The service is temporarily unavailable; retry shortly', headers: { 'retry-after': 5 } }
+  }
+  const fe = err as FastifyError
+  if (fe.validation) return { status: 400, code: 'validation_failed', message: validationMessage(fe) }
+  const code = fe.code ? FASTIFY_CODES[fe.code] : undefined
+  if (code === 'payload_too_large') {
+    return { status: 413, code, message: `The request body is larger than ${bodyLimit} bytes` }
+  }
+  if (code) return { status: fe.statusCode ?? 400, code, message: MESSAGES[code] ?? fe.message }
+  // Other 4xx errors from Fastify and its plugins carry messages written for clients.
+  const status = fe.statusCode ?? 500
+  if (status >= 400 && status < 500) {
+    const fallback: ErrorCode = status === 404 ? 'not_found' : status === 429 ? 'rate_limited' : 'bad_request'
+    return { status, code: fallback, message: fe.message }
+  }
+  return { status: 500, code: 'internal', message: 'Internal server error' }
+}
+
+/** "body/speed must be <= 2" reads better as "speed must be <= 2". */
+function validationMessage(err: FastifyError): string {
+  const first = err.validation?.[0]
+  if (!first) return err.message
+  const where = (first.instancePath || '').replace(/^\//, '').replace(/\//g, '.')
+  const params = first.params as Record<string, unknown>
+  if (first.keyword === 'required') return `${params.missingProperty} is required`
+  if (first.keyword === 'additionalProperties') return `unknown field "${params.additionalProperty}"`
+  const subject = where || err.validationContext || 'body'
+  if (first.keyword === 'enum' && Array.isArray(params.allowedValues)) {
+    return `${subject} must be one of: ${params.allowedValues.join(', ')}`
+  }
+  return `${subject} ${first.message ?? 'is invalid'}`
+}
+
+export function sendError(request: FastifyRequest, reply: FastifyReply, m: Mapped) {
+  if (m.headers) reply.headers(m.headers)
+  return reply.code(m.status).type('application/json; charset=utf-8').send(errorBody(m.code, m.message, request.id))
+}
+
+export default global(async (app, opts: { bodyLimit: number }) => {
+  app.addSchema(ErrorResponse)
+
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    const m = map(err, opts.bodyLimit)
+    if (m.status >= 500 && !(err instanceof DatabaseUnavailableError)) request.log.error({ err }, 'request failed')
+    else if (m.status >= 500) request.log.warn({ err: { message: err.message } }, 'database unavailable')
+    else request.log.info({ code: m.code, status: m.status }, 'request refused')
+    // The audio may already be streaming: the status line is gone, all we can do is cut it short.
+    if (reply.sent || reply.raw.headersSent) return void reply.raw.destroy()
+    return sendError(request, reply, m)
+  })
+
+  app.setNotFoundHandler((request, reply) =>
+    sendError(request, reply, { status: 404, code: 'not_found', message: `No route ${request.method} ${request.url.split('?')[0]}` }),
+  )
+})
