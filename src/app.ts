@@ -1,0 +1,69 @@
+// Composition root: the server's options, then plugins and routes in the order they depend on
+// each other. Nothing else lives here.
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { DestinationStream } from 'pino'
+import type { Config } from './config.js'
+import type { Db } from './store/db.js'
+import { createLogger, genReqId, trustProxyOption } from './plugins/logging.js'
+import errors from './plugins/errors.js'
+import security from './plugins/security.js'
+import metrics from './plugins/metrics.js'
+import store from './plugins/store.js'
+import speech from './plugins/speech.js'
+import auth from './plugins/auth.js'
+import docs from './plugins/docs.js'
+import healthRoutes from './routes/health.js'
+import metricsRoutes from './routes/metrics.js'
+import authRoutes from './routes/auth.js'
+import voicesRoutes from './routes/voices.js'
+import usageRoutes from './routes/usage.js'
+import ttsRoutes from './routes/tts.js'
+import openaiRoutes from './routes/openai.js'
+
+export interface AppDeps {
+  /** A database the caller opened (tests); migrated, and left open when the app closes. */
+  db?: Db
+  /** Where log lines go (tests capture them); stdout by default. */
+  logStream?: DestinationStream
+  /** Clock for rate-limit windows (tests). */
+  now?: () => number
+}
+
+export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: createLogger(config.logLevel, deps.logStream) as FastifyBaseLogger,
+    genReqId,
+    logController: new LogController({ requestIdLogLabel: 'request_id' }),
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: trustProxyOption(config.trustProxy),
+    forceCloseConnections: 'idle',
+    // Wrong types are an error, not something to coerce; unknown fields are refused where a
+    // schema says additionalProperties: false.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  await app.register(errors, { bodyLimit: config.bodyLimitBytes })
+  await app.register(security, { config })
+  await app.register(metrics)
+  await app.register(store, { config, deps })
+  await app.register(speech, { config })
+  await app.register(auth, { config })
+  await app.register(docs, { config })
+
+  await app.register(healthRoutes)
+  await app.register(metricsRoutes)
+  await app.register(authRoutes)
+  await app.register(voicesRoutes)
+  await app.register(usageRoutes)
+  await app.register(ttsRoutes, { config })
+  await app.register(openaiRoutes, { config })
+
+  try {
+    await app.ready()
+  } catch (err) {
+    await app.close().catch(() => {}) // a half-started app must not leave workers or connections behind
+    throw err
+  }
+  return app as unknown as FastifyInstance
+}

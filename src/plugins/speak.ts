@@ -1,0 +1,118 @@
+// Speech as an HTTP response, shared by POST /v1/tts and POST /v1/audio/speech: the status line
+// and headers wait for the first audio (so a failure before it is still a proper JSON error, and
+// time to first audio is measured honestly), then every chunk is encoded and written as soon as
+// the synthesizer yields it, as a chunked response. A client that goes away aborts the synthesis.
+import { Readable } from 'node:stream'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { contentType, createEncoder, type AudioFormat } from '../audio/encoder.js'
+import { ApiError } from '../errors.js'
+import type { SpeechChunk } from '../speech/synthesizer.js'
+import type { CatalogVoice } from './voice-catalog.js'
+import { refusal } from './refuse.js'
+
+export interface SpeakParams {
+  text: string
+  voice: CatalogVoice
+  format: AudioFormat
+  speed: number
+  sampleRate: number
+}
+
+/** Characters as a person counts them (code points), for quotas and usage. */
+export function countCharacters(text: string): number {
+  let n = text.length
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = text.charCodeAt(i + 1)
+      if (d >= 0xdc00 && d <= 0xdfff) n--
+    }
+  }
+  return n
+}
+
+/** Default output rate: the voice's own, except G.711, which is telephone audio at 8 kHz. */
+export function defaultRate(format: AudioFormat, voice: CatalogVoice): number {
+  return format === 'mulaw' || format === 'alaw' ? 8000 : voice.sampleRate
+}
+
+export async function speak(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, p: SpeakParams): Promise<FastifyReply> {
+  const key = request.apiKey!
+  const meter = request.meter!
+  const characters = countCharacters(p.text)
+  Object.assign(meter, { voice: p.voice.slug, format: p.format })
+  if (app.synth.segments(p.text).length === 0) {
+    throw new ApiError('validation_failed', 'text has nothing that can be spoken')
+  }
+  const quota = await app.limiter.hitAmount(`chars:${key.id}`, characters, key.monthlyCharLimit, 'month')
+  if (!quota.allowed) throw refusal(app.metrics, 'characters', quota)
+  meter.characters = characters
+
+  const started = performance.now()
+  const controller = new AbortController()
+  const onClose = () => {
+    if (!reply.raw.writableFinished) controller.abort()
+  }
+  reply.raw.once('close', onClose)
+  const chunks = app.synth.stream(p.text, { voice: p.voice.slug, speed: p.speed, signal: controller.signal })
+  let first: SpeechChunk | undefined
+  try {
+    for await (const chunk of iterate(chunks)) {
+      if (chunk.samples.length > 0) {
+        first = chunk
+        break
+      }
+    }
+  } catch (err) {
+    reply.raw.off('close', onClose)
+    throw err
+  }
+  const ttfa = performance.now() - started
+  meter.ttfaMs = ttfa
+  app.metrics.ttfa.observe({ format: p.format }, ttfa / 1000)
+
+  const encoder = createEncoder(p.format, { inputRate: p.voice.sampleRate, outputRate: p.sampleRate })
+  const msPerSample = 1000 / p.voice.sampleRate
+  async function* body(): AsyncGenerator<Uint8Array> {
+    try {
+      const header = encoder.header()
+      if (header.length) yield header
+      if (first) {
+        meter.audioMs += first.samples.length * msPerSample
+        yield encoder.push(first.samples)
+      }
+      for await (const { samples } of iterate(chunks)) {
+        if (samples.length === 0) continue
+        meter.audioMs += samples.length * msPerSample
+        const bytes = encoder.push(samples)
+        if (bytes.length) yield bytes
+      }
+      const tail = encoder.end()
+      if (tail.length) yield tail
+      app.metrics.ttsDuration.observe({ format: p.format }, (performance.now() - started) / 1000)
+    } catch (err) {
+      // After the status line a failure can only cut the response short; the usage row says why.
+      if (!controller.signal.aborted) {
+        meter.status = 500
+        request.log.error({ err }, 'synthesis failed mid-stream')
+      }
+      throw err
+    } finally {
+      reply.raw.off('close', onClose)
+      controller.abort() // stops whatever synthesis is still queued or running
+    }
+  }
+  return reply
+    .header('content-type', contentType(p.format, p.sampleRate))
+    .header('x-sample-rate', p.sampleRate)
+    .header('cache-control', 'no-store')
+    .send(Readable.from(body(), { objectMode: false, highWaterMark: 64 * 1024 }))
+}
+
+/**
+ * The synthesizer's generator, iterable more than once: the first `for await` takes the first
+ * chunk and stops, the body then takes the rest. (A plain generator would be closed by the break.)
+ */
+function iterate<T>(gen: AsyncGenerator<T>): AsyncIterable<T> {
+  return { [Symbol.asyncIterator]: () => ({ next: () => gen.next() }) }
+}
