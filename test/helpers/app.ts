@@ -1,0 +1,125 @@
+// The whole service on a loopback port with a fresh database (PGlite, or a new database on the
+// DATABASE_URL server) and, with REDIS_URL, a Redis key prefix of its own. The database handle
+// can be switched off to act out an outage, and counts its queries so a test can show that a
+// request never reached it. Every log line is kept, to be searched for leaked secrets.
+import { randomBytes } from 'node:crypto'
+import type { AddressInfo } from 'node:net'
+import type { FastifyInstance } from 'fastify'
+import { buildApp } from '../../src/app.js'
+import { loadConfig, type Config } from '../../src/config.js'
+import { DatabaseUnavailableError, type Db, type Queryable } from '../../src/store/db.js'
+import { createKey, type NewKeyOptions, type Scope } from '../../src/store/keys.js'
+import { createTestDatabase, type TestDatabase } from './db.js'
+
+export interface Switchable {
+  /** Queries run since start (transactions count their statements). */
+  queries: number
+  /** Their SQL, in order. */
+  log: string[]
+  /** While true every query fails as an unreachable database would. */
+  down: boolean
+}
+
+function switchable(db: Db, state: Switchable): Db {
+  const guard = <T>(sql: string, run: () => Promise<T>): Promise<T> => {
+    state.queries++
+    state.log.push(sql)
+    if (state.down) return Promise.reject(new DatabaseUnavailableError('database unavailable: switched off by the test'))
+    return run()
+  }
+  const wrap = (q: Queryable): Queryable => ({
+    query: (text, params) => guard(text, () => q.query(text, params)),
+    exec: (text) => guard(text, () => q.exec(text)),
+  })
+  return {
+    kind: db.kind,
+    ...wrap(db),
+    transaction: (fn) => guard('BEGIN', () => db.transaction((tx) => fn(wrap(tx)))),
+    ping: () => guard('SELECT 1', () => db.ping()),
+    close: () => db.close(),
+  }
+}
+
+export interface TestApp {
+  app: FastifyInstance
+  /** http://127.0.0.1:PORT */
+  url: string
+  config: Config
+  database: Switchable
+  /** Log lines written so far (JSON strings). */
+  logs: string[]
+  /** A new key (plain); default scopes tts, generous limits. */
+  key(opts?: Partial<NewKeyOptions> & { scopes?: Scope[] }): Promise<string>
+  close(): Promise<void>
+}
+
+export async function startApp(overrides: Partial<Config> = {}, deps: { now?: () => number } = {}): Promise<TestApp> {
+  const testDb: TestDatabase = await createTestDatabase()
+  const database: Switchable = { queries: 0, log: [], down: false }
+  const raw = await testDb.open()
+  const db = switchable(raw, database)
+  const config: Config = {
+    ...loadConfig({
+      REDIS_URL: process.env.REDIS_URL,
+      LOG_LEVEL: 'info',
+      SYNTHESIS_WORKERS: '2',
+      DATA_DIR: 'memory://',
+    }),
+    databaseUrl: testDb.url,
+    redisKeyPrefix: `cwtest:${randomBytes(6).toString('hex')}:`,
+    ...overrides,
+  }
+  const logs: string[] = []
+  const app = await buildApp(config, { db, now: deps.now, logStream: { write: (line: string) => void logs.push(line) } })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = app.server.address() as AddressInfo
+  return {
+    app,
+    url: `http://127.0.0.1:${port}`,
+    config,
+    database,
+    logs,
+    key: async (opts = {}) => {
+      const { key } = await createKey(raw, { name: 'test key', scopes: ['tts'], rateLimitPerMinute: 100_000, monthlyCharLimit: 10_000_000, ...opts })
+      return key
+    },
+    close: async () => {
+      await dropRedisKeys(app, config.redisKeyPrefix)
+      await app.close()
+      await testDb.drop()
+    },
+  }
+}
+
+/** Monthly counters would otherwise stay in the shared Redis for a month. */
+async function dropRedisKeys(app: FastifyInstance, prefix: string): Promise<void> {
+  const client = app.redis?.client
+  if (!client || client.status !== 'ready') return
+  let cursor = '0'
+  do {
+    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500)
+    if (keys.length) await client.del(...keys)
+    cursor = next
+  } while (cursor !== '0')
+}
+
+/** fetch with a JSON body and an optional key in x-api-key. */
+export async function post(base: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(base + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  })
+}
+
+/** The error body, checked against the one shape every error has. */
+export async function errorOf(res: Response): Promise<{ code: string; message: string; request_id: string }> {
+  const body = (await res.json()) as { error: { code: string; message: string; request_id: string } }
+  if (!body.error || typeof body.error.code !== 'string' || typeof body.error.message !== 'string' || typeof body.error.request_id !== 'string') {
+    throw new Error(`not the error shape: ${JSON.stringify(body)}`)
+  }
+  if (Object.keys(body).length !== 1 || Object.keys(body.error).sort().join() !== 'code,message,request_id') {
+    throw new Error(`extra fields in the error: ${JSON.stringify(body)}`)
+  }
+  return body.error
+}
