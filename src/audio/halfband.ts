@@ -1,16 +1,31 @@
-// Exact 2:1 decimation (16k→8k, 48k→24k, 44.1k→22.05k) with a Kaiser half-band FIR.
-// A half-band filter has every even tap zero except the centre (0.5), and its taps are symmetric,
-// so one output costs 27 multiplies where a plain 109-tap FIR would cost 109.
-import { STOPBAND_DB, besselI0, kaiserBeta, kaiserWindow, sinc } from './kaiser.js'
+// Decimation by exactly 2 with a Kaiser half-band FIR: every even tap is zero except the centre
+// (0.5) and the taps are symmetric, so an output costs one multiply per pair of odd taps. Used for
+// 16k→8k, 48k→24k and 44.1k→22.05k, and as the cheap stages of a longer cascade (resample.ts).
+import { STOPBAND_DB, VERIFIED_DB, besselI0, kaiserBeta, kaiserLength, kaiserWindow, sinc } from './kaiser.js'
 
-/** Passband to 0.45·out (0.225·in), stopband from 0.55·out (0.275·in): aliases fold only into the
- *  0.9–1.0 × out-Nyquist transition band. Kaiser's length for 85 dB over a 0.05 transition is 109
- *  taps, i.e. odd taps ±1…±53: 27 symmetric pairs (measured stopband ≈ 84.7 dB). */
-export const HALF_BAND_PAIRS = 27
+/** Pairs of odd taps for a transition width (cycles/sample, centred on a quarter of the rate).
+ *  A final 2:1 stage passes 0.45·out (0.225·in) and stops from 0.55·out (0.275·in): width 0.05,
+ *  Kaiser length 109 for 85 dB, i.e. odd taps ±1…±53: 27 pairs (measured stopband 84.8 dB). */
+export function halfBandPairs(transition: number): number {
+  let pairs = Math.max(1, Math.ceil((kaiserLength(STOPBAND_DB, transition) - 1) / 4))
+  while (halfBandStopbandDb(halfBandTaps(pairs), transition) > -VERIFIED_DB) pairs++
+  return pairs
+}
+
+/** Peak response (dB) over the stopband [0.25 + transition/2, 0.5] cycles/sample. */
+export function halfBandStopbandDb(c: Float64Array, transition: number): number {
+  let peak = 0
+  for (let f = 0.25 + transition / 2; f <= 0.5; f += 0.0002) {
+    let h = 0.5
+    for (let i = 0; i < c.length; i++) h += 2 * c[i] * Math.cos(2 * Math.PI * f * (2 * i + 1))
+    peak = Math.max(peak, Math.abs(h))
+  }
+  return 20 * Math.log10(peak)
+}
 
 /** c[i] is the tap at ±(2i+1); the centre tap is 0.5. */
-export function halfBandTaps(): Float64Array {
-  const K = HALF_BAND_PAIRS
+export function halfBandTaps(pairs: number): Float64Array {
+  const K = pairs
   const beta = kaiserBeta(STOPBAND_DB)
   const i0b = besselI0(beta)
   const c = new Float64Array(K)
@@ -27,7 +42,7 @@ export function halfBandTaps(): Float64Array {
 
 type Kernel = (o: Float64Array, e: Float64Array, out: Int16Array, n: number) => void
 
-let kernel: Kernel | undefined
+const kernels = new Map<number, Kernel>()
 
 /**
  * The filter is unrolled into generated code with the taps as literals, six outputs per
@@ -62,23 +77,28 @@ function buildKernel(c: Float64Array): Kernel {
 
 /** Streaming 2:1 decimator; output k is centred on input sample 2k (no delay). */
 export class HalfBandDecimator {
+  readonly pairs: number
   // Even-indexed input samples in e, odd-indexed in o: the odd taps then walk one contiguous array.
   // e[0] is the centre of the next output; o starts K samples earlier, seeded with silence.
   private e = new Float64Array(4096)
   private o = new Float64Array(4096)
   private eLen = 0
-  private oLen = HALF_BAND_PAIRS
+  private oLen: number
   private inCount = 0
   private outCount = 0
   private readonly run: Kernel
 
-  constructor() {
-    this.run = kernel ??= buildKernel(halfBandTaps())
+  constructor(pairs: number) {
+    this.pairs = pairs
+    this.oLen = pairs
+    let run = kernels.get(pairs)
+    if (!run) kernels.set(pairs, (run = buildKernel(halfBandTaps(pairs))))
+    this.run = run
   }
 
   push(chunk: Int16Array): Int16Array {
     this.append(chunk)
-    return this.drain(Math.max(0, Math.min(this.eLen, this.oLen - 2 * HALF_BAND_PAIRS + 1)))
+    return this.drain(Math.max(0, Math.min(this.eLen, this.oLen - 2 * this.pairs + 1)))
   }
 
   /** Emits the outputs still owed (ceil(input/2) in all), treating what follows as silence, and
@@ -86,7 +106,7 @@ export class HalfBandDecimator {
   flush(): Int16Array {
     const owed = Math.ceil(this.inCount / 2) - this.outCount
     if (owed > 0) {
-      const need = owed - 1 + 2 * HALF_BAND_PAIRS
+      const need = owed - 1 + 2 * this.pairs
       this.reserve(0)
       this.o.fill(0, this.oLen, need)
       this.oLen = Math.max(this.oLen, need)
@@ -95,14 +115,14 @@ export class HalfBandDecimator {
     this.e.fill(0)
     this.o.fill(0)
     this.eLen = 0
-    this.oLen = HALF_BAND_PAIRS
+    this.oLen = this.pairs
     this.inCount = 0
     this.outCount = 0
     return out
   }
 
   private reserve(extra: number): void {
-    const need = Math.max(this.eLen, this.oLen) + (extra >> 1) + 2 * HALF_BAND_PAIRS + 8
+    const need = Math.max(this.eLen, this.oLen) + (extra >> 1) + 2 * this.pairs + 8
     if (need <= this.e.length) return
     const size = Math.max(need, this.e.length * 2)
     const e = new Float64Array(size)

@@ -4,6 +4,10 @@
  *  the extra 5 dB absorb Kaiser's estimate error and Int16 rounding. */
 export const STOPBAND_DB = 85
 
+/** Kaiser's length estimate runs short for wide transitions (a few taps): short designs are
+ *  measured, and lengthened until their stopband peak is at least this far down. */
+export const VERIFIED_DB = 84
+
 /** Zeroth-order modified Bessel function of the first kind (power series; converges fast for
  *  the beta values a Kaiser window uses). */
 export function besselI0(x: number): number {

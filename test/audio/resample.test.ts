@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
-import { createResampler, resample, resamplerKind } from '../../src/audio/resample.js'
+import { createResampler, resample, resamplerStages } from '../../src/audio/resample.js'
 import { amplitudeAt, chirp, concat, dB, fold, noise, rms, tones } from './signals.js'
 
 const FROM = [8000, 11025, 16000, 22050, 24000, 32000, 44100, 48000, 12345]
@@ -31,11 +31,14 @@ function probeTones(from: number, to: number): number[] {
 }
 
 describe('createResampler', () => {
-  it('uses the half-band decimator for exact 2:1 and passes equal rates through', () => {
-    expect(resamplerKind(16000, 8000)).toBe('halfband')
-    expect(resamplerKind(48000, 24000)).toBe('halfband')
-    expect(resamplerKind(44100, 22050)).toBe('halfband')
-    expect(resamplerKind(22050, 8000)).toBe('polyphase')
+  it('uses one half-band stage for exact 2:1, a cascade ending in one for larger factors', () => {
+    expect(resamplerStages(16000, 8000)).toEqual(['halfband 16000->8000 (27 pairs)'])
+    expect(resamplerStages(48000, 24000)).toEqual(['halfband 48000->24000 (27 pairs)'])
+    expect(resamplerStages(44100, 22050)).toEqual(['halfband 44100->22050 (27 pairs)'])
+    expect(resamplerStages(22050, 8000)).toEqual(['polyphase 22050->16000 (320/441, 16 taps)', 'halfband 16000->8000 (27 pairs)'])
+    expect(resamplerStages(48000, 8000)).toHaveLength(3)
+    expect(resamplerStages(11025, 8000)).toEqual(['polyphase 11025->8000 (320/441, 76 taps)'])
+    expect(resamplerStages(8000, 8000)).toEqual([])
     const same = createResampler(16000, 16000)
     const x = noise(1000, 1)
     const y = same.push(x)
