@@ -1,0 +1,115 @@
+// Resample-to-8k + μ-law throughput on one core, in × real time, beside sox doing the same
+// conversion on the same audio in the same run. Prints; never asserts on timings.
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createResampler } from '../src/audio/resample.js'
+import { encodeMulaw } from '../src/audio/g711.js'
+
+const SECONDS = 60
+const LONG_REPEAT = 10 // sox also gets a 10-minute file, so its process start-up does not dominate
+const RUNS = 7
+const GOAL_16K = 5000
+
+/** Speech-like test audio: a voiced source (f0 gliding 90–220 Hz, harmonics to 7 kHz under a
+ *  falling spectral tilt), syllable-rate amplitude modulation, and bursts of noise (fricatives). */
+function speechLike(rate: number, seconds: number): Int16Array {
+  const n = Math.round(rate * seconds)
+  const x = new Int16Array(n)
+  let seed = 12345
+  const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296) * 2 - 1
+  let phase = 0
+  for (let i = 0; i < n; i++) {
+    const t = i / rate
+    const f0 = 155 + 65 * Math.sin(2 * Math.PI * 0.37 * t) * Math.sin(2 * Math.PI * 0.11 * t)
+    phase += (2 * Math.PI * f0) / rate
+    let voiced = 0
+    for (let h = 1; h * f0 < Math.min(7000, rate / 2); h++) voiced += Math.sin(h * phase) / h
+    const syllable = Math.max(0, Math.sin(2 * Math.PI * 4 * t))
+    const fricative = Math.sin(2 * Math.PI * 0.9 * t) > 0.8 ? rand() * 0.3 : 0
+    x[i] = Math.round(9000 * (syllable * voiced * 0.6 + fricative))
+  }
+  return x
+}
+
+/** Chunk sizes of 20–100 ms, as an engine or a socket would deliver them (fixed seed). */
+function chunkSizes(rate: number, total: number): number[] {
+  const sizes: number[] = []
+  let seed = 7
+  for (let used = 0; used < total; ) {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0
+    const size = Math.min(total - used, Math.round(rate * (0.02 + 0.08 * (seed / 4294967296))))
+    sizes.push(size)
+    used += size
+  }
+  return sizes
+}
+
+/** One pass of the call path: resample each chunk to 8 kHz, encode it to μ-law. */
+function ours(input: Int16Array, rate: number, sizes: number[]): number {
+  const resampler = createResampler(rate, 8000)
+  let bytes = 0
+  let at = 0
+  for (const size of sizes) {
+    bytes += encodeMulaw(resampler.push(input.subarray(at, at + size))).length
+    at += size
+  }
+  return bytes + encodeMulaw(resampler.flush()).length
+}
+
+function timeRuns(runs: number, fn: () => void): { best: number; median: number } {
+  const times: number[] = []
+  for (let r = 0; r < runs; r++) {
+    const start = process.hrtime.bigint()
+    fn()
+    times.push(Number(process.hrtime.bigint() - start) / 1e9)
+  }
+  times.sort((a, b) => a - b)
+  return { best: times[0], median: times[Math.floor(times.length / 2)] }
+}
+
+const hasSox = spawnSync('sox', ['--version']).status === 0
+
+function sox(file: string, rate: number, out: string): void {
+  const args = ['--single-threaded', '-t', 'raw', '-r', String(rate), '-e', 'signed', '-b', '16', '-c', '1', file]
+  const run = spawnSync('sox', [...args, '-t', 'raw', '-r', '8000', '-e', 'mu-law', '-b', '8', out])
+  if (run.status !== 0) throw new Error(`sox failed: ${run.stderr}`)
+}
+
+const x = (v: number) => `${Math.round(v)}x`
+const label = (rate: number) => `${rate % 1000 ? (rate / 1000).toFixed(2) : rate / 1000}k`
+
+const dir = mkdtempSync(join(tmpdir(), 'audio-bench-'))
+try {
+  if (!hasSox) console.log('note: sox is not installed (apt-get install sox): printing our figures without the baseline')
+  for (const rate of [16000, 22050, 24000]) {
+    const input = speechLike(rate, SECONDS)
+    const sizes = chunkSizes(rate, input.length)
+    const expected = Math.ceil((input.length * 8000) / rate)
+    for (let w = 0; w < 3; w++) {
+      if (ours(input, rate, sizes) !== expected) throw new Error('resampler produced the wrong length')
+    }
+    const t = timeRuns(RUNS, () => ours(input, rate, sizes))
+    const ourX = SECONDS / t.best
+    let baseline = 'sox: not installed'
+    if (hasSox) {
+      const raw = Buffer.from(input.buffer, input.byteOffset, input.byteLength)
+      const short = join(dir, `in-${rate}.raw`)
+      const long = join(dir, `in-${rate}-long.raw`)
+      const out = join(dir, 'out.raw')
+      writeFileSync(short, raw)
+      writeFileSync(long, Buffer.concat(Array.from({ length: LONG_REPEAT }, () => raw)))
+      sox(short, rate, out)
+      if (statSync(out).size !== expected) console.log(`note: sox wrote ${statSync(out).size} bytes, we write ${expected}`)
+      const s = timeRuns(5, () => sox(short, rate, out))
+      const l = timeRuns(3, () => sox(long, rate, out))
+      const soxX = (SECONDS * LONG_REPEAT) / l.best
+      baseline = `sox: ${x(soxX)} on ${SECONDS * LONG_REPEAT} s, ${x(SECONDS / s.best)} on ${SECONDS} s incl. start-up, ratio ${(ourX / soxX).toFixed(1)}x`
+    }
+    const goal = rate === 16000 ? ` goal >= ${GOAL_16K}x` : ''
+    console.log(`resample${label(rate)}->8k+ulaw: ${x(ourX)} realtime (median ${x(SECONDS / t.median)}; ${baseline})${goal}`)
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true })
+}
