@@ -11,7 +11,7 @@ import { readPhoneNumbers } from './text/phone.js'
 import { readMeasures, readRangesAndBounds } from './text/measures.js'
 import { readMoney } from './text/money.js'
 import { readAbbreviations } from './text/abbreviations.js'
-import { readSymbols } from './text/symbols.js'
+import { readSlashes, readSymbols } from './text/symbols.js'
 import { readPlainNumbers } from './text/plain-numbers.js'
 
 const PASSES: Array<(text: string) => string> = [
@@ -24,7 +24,8 @@ const PASSES: Array<(text: string) => string> = [
   readMeasures,
   readAbbreviations,
   readSymbols,
-  readPlainNumbers, // last: whatever digits remain are plain numbers
+  readPlainNumbers, // whatever digits remain are plain numbers
+  readSlashes,
 ]
 
 /**

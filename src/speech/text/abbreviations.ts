@@ -54,7 +54,9 @@ TABLE['P.M'] = TABLE['p.m']
 const KEYS = [...Object.keys(TABLE), 'Dr', 'St', 'No', 'no']
   .sort((a, b) => b.length - a.length)
   .map((k) => k.replace(/\./g, '\\.'))
-const ABBREVIATION = new RegExp(String.raw`(?<![\w.])(${KEYS.join('|')})(\.)?(?![\w]|\.\w)`, 'g')
+// A digit may touch it ("0Dr.", "vs0"): the number pass will split it off, and a second normalize
+// must then find nothing left to expand.
+const ABBREVIATION = new RegExp(String.raw`(?<![\p{L}_.])(${KEYS.join('|')})(\.)?(?![\p{L}_]|\.\p{L})`, 'gu')
 
 const CAPITALIZED = /^\p{Lu}/u
 const NUMBERISH = /^#?\d/

@@ -54,11 +54,12 @@ const YEAR_RANGE = /(?<![\w.,\/-])(1[5-9]\d\d|20\d\d) ?[-–] ?(1[5-9]\d\d|20\d\
 
 export function readDates(text: string): string {
   return text
-    .replace(ISO, (m, y: string, _s, mo: string, d: string) => speakDate(Number(mo) - 1, Number(d), y) ?? m)
-    .replace(NUMERIC, (m, a: string, sep: string, b: string, y: string) => {
+    // A date-shaped code that is no date ("2024-02-30") is read as its three numbers.
+    .replace(ISO, (_m, y: string, _s, mo: string, d: string) => speakDate(Number(mo) - 1, Number(d), y) ?? `${y}, ${mo}, ${d}`)
+    .replace(NUMERIC, (_m, a: string, sep: string, b: string, y: string) => {
       let [month, day] = sep === '.' ? [Number(b), Number(a)] : [Number(a), Number(b)]
       if (month > 12) [month, day] = [day, month]
-      return speakDate(month - 1, day, y) ?? m
+      return speakDate(month - 1, day, y) ?? `${a}, ${b}, ${y}`
     })
     .replace(MONTH_DAY, (m, mo: string, d: string, y?: string) => speakDate(monthIndex(mo), Number(d), y) ?? m)
     .replace(DAY_MONTH, (m, d: string, suffix?: string, of?: string, mo?: string, y?: string) => {

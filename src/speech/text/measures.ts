@@ -22,8 +22,9 @@ export function readRangesAndBounds(text: string): string {
     .replace(/<(?=\s?[$£€-]?\d)/g, ' less than ')
     .replace(/>(?=\s?[$£€-]?\d)/g, ' more than ')
 }
-const PERCENT = new RegExp(String.raw`(-)?${NUM}\s?%`, 'g')
-const TEMPERATURE = new RegExp(String.raw`(-)?${NUM}\s?(?:°\s?([CF])\b|([℃℉])|°)`, 'g')
+// Each starts only at the start of a number, so a long digit run is not rescanned from every digit.
+const PERCENT = new RegExp(String.raw`(?<![\d.,])(-)?${NUM}\s?%`, 'g')
+const TEMPERATURE = new RegExp(String.raw`(?<![\d.,])(-)?${NUM}\s?(?:°\s?([CF])\b|([℃℉])|°)`, 'g')
 
 const UNITS: Record<string, [string, string]> = {
   km: ['kilometer', 'kilometers'], 'km/h': ['kilometer per hour', 'kilometers per hour'], kph: ['kilometer per hour', 'kilometers per hour'],

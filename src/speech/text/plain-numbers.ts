@@ -25,7 +25,10 @@ export function readPlainNumbers(text: string): string {
     .replace(DOTTED, (m, offset: number, all: string) =>
       spaced(m.split('.').map((part) => readNumber(part)).join(' dot '), all, offset, m.length),
     )
-    .replace(/(?<=\p{L})-(?=\d)/gu, ' ') // "COVID-19" 
+    .replace(/(?<=\p{L})-(?=\d)/gu, ' ') // "COVID-19"
+    // Not a date or fraction ("10/7", "€5/6"): what Flite would say, and a second pass must not
+    // mistake the words on either side for "yes/no".
+    .replace(/(?<=\d)\/|\/(?=\d)/g, ' slash ')
     .replace(NEGATIVE, 'minus ')
     .replace(LEADING_POINT, (_m, f: string) => readNumber('', f))
     .replace(NUMBER, (m, int: string, frac: string | undefined, offset: number, all: string) =>

@@ -19,10 +19,18 @@ export function readSymbols(text: string): string {
     .replace(/\*/g, '') // markdown emphasis and footnote marks
     .replace(/[™®]/g, '')
     .replace(/©/g, ' copyright ')
+    .replace(/[$€£¥₹]/g, (c) => ` ${CURRENCY_WORDS[c]} `)
+    .replace(/[&=+×÷±≈≤≥≠%°§@]/g, (c) => ` ${SIMPLE[c]} `)
+}
+
+/**
+ * Slashes between words: "yes/no" → "yes or no". Runs after numbers are read, so that words which
+ * that pass creates ("zeroth/minus") are seen here too and a second normalize finds nothing to do.
+ */
+export function readSlashes(text: string): string {
+  return text
     .replace(/\band\/or\b/g, 'and or')
     .replace(/\bw\/o\b/g, 'without')
     .replace(/\bw\/(?=\s)/g, 'with')
-    .replace(/\b(\p{Ll}{2,})\/(\p{Ll}{2,})\b/gu, '$1 or $2') // yes/no, his/her
-    .replace(/[$€£¥₹]/g, (c) => ` ${CURRENCY_WORDS[c]} `)
-    .replace(/[&=+×÷±≈≤≥≠%°§@]/g, (c) => ` ${SIMPLE[c]} `)
+    .replace(/\b(\p{Ll}{2,})\/(?=\p{Ll}{2,}\b)/gu, '$1 or ')
 }

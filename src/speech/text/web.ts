@@ -30,12 +30,15 @@ function speakUrl(raw: string): string {
   return spell(body)
 }
 
-const URL_WITH_SCHEME = /\b(?:https?|ftp):\/\/[^\s<>"]+/gi
-const WWW_URL = /(?<![\w.@-])www\.[^\s<>"]+/gi
+// Digits may touch an address ("0https://…", "example.com0"): the number pass splits them off later,
+// and a second normalize must then find no address left to read.
+const URL_WITH_SCHEME = /(?<![a-z])(?:https?|ftp):\/\/[^\s<>"]+/gi
+const WWW_URL = /(?<![a-z_.@-])www\.[^\s<>"]+/gi
 const EMAIL = /(?<![\w.+-])[\w.+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+(?![\w-])/gi
 // Bare domains only with a common top-level domain, so "e.g." or "3.5" never look like one.
+// It starts only where a label can start, so a long run of digits or letters is scanned once.
 const BARE_DOMAIN =
-  /(?<![\w@.-])(?:[a-z0-9-]+\.)+(?:com|org|net|edu|gov|io|co|uk|us|ca|de|fr|ai|app|dev|info|biz|me|tv)(?:\/[^\s<>"]*)?(?![\w-])/gi
+  /(?<![a-z0-9_@.-])(?:[a-z0-9-]+\.)+(?:com|org|net|edu|gov|io|co|uk|us|ca|de|fr|ai|app|dev|info|biz|me|tv)(?:\/[^\s<>"]*)?(?![a-z_]|-[a-z])/gi
 
 export function readWeb(text: string): string {
   const url = (m: string) => {
