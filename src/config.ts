@@ -27,7 +27,57 @@ export interface Config {
   ipRequestsPerMinute: number
   authFailuresPerMinute: number
   drainTimeoutMs: number
-  twilio: { accountSid?: string; authToken?: string; apiBaseUrl?: string }
+  twilio: {
+    accountSid?: string
+    authToken?: string
+    apiBaseUrl?: string
+    /** The caller id for outbound calls when a request names none. */
+    phoneNumber?: string
+  }
+  calls: CallsConfig
+}
+
+export interface CallsConfig {
+  /** E.164 prefixes outbound calls may dial (toll-fraud guard); none means no outbound calls. */
+  allowedDialPrefixes: string[]
+  /** Outbound calls one API key may have live at once. */
+  maxPerKey: number
+  /** The DTMF key that interrupts speech, unless a number sets its own; null: none. */
+  bargeInDigit: string | null
+  /** How long the per-call token in the TwiML stays valid: covers ringing before an answer. */
+  streamTokenTtlS: number
+  /** Voice and greeting for a dialled number with no row in phone_numbers. */
+  defaultVoice: string
+  greeting: string
+  /** Audio sent ahead of what the caller has heard: the latency of a barge-in and the memory per call. */
+  sendAheadMs: number
+}
+
+const E164 = /^\+[1-9]\d{1,14}$/
+
+function callsConfig(env: Env): CallsConfig {
+  const prefixes = (env.ALLOWED_DIAL_PREFIXES ?? '').split(',').map((s) => s.trim()).filter(Boolean)
+  for (const p of prefixes) {
+    if (!/^\+[1-9]\d{0,14}$/.test(p)) throw new ConfigError(`ALLOWED_DIAL_PREFIXES must list prefixes like +1,+4420, got "${p}"`)
+  }
+  const digit = (env.BARGE_IN_DIGIT ?? '*').trim()
+  if (digit !== 'none' && !/^[0-9*#]$/.test(digit)) throw new ConfigError(`BARGE_IN_DIGIT must be one of 0-9, *, # or none, got "${digit}"`)
+  return {
+    allowedDialPrefixes: prefixes,
+    maxPerKey: int(env, 'MAX_CALLS_PER_KEY', 10, 1, 100_000),
+    bargeInDigit: digit === 'none' ? null : digit,
+    streamTokenTtlS: int(env, 'STREAM_TOKEN_TTL', 120, 5, 3600),
+    defaultVoice: env.CALL_VOICE || 'kal16',
+    greeting: env.CALL_GREETING || 'Hello, and thank you for calling.',
+    sendAheadMs: int(env, 'CALL_SEND_AHEAD_MS', 1000, 200, 10_000),
+  }
+}
+
+function phoneNumber(env: Env, name: string): string | undefined {
+  const raw = env[name]?.trim()
+  if (!raw) return undefined
+  if (!E164.test(raw)) throw new ConfigError(`${name} must be an E.164 number like +15551234567, got "${raw}"`)
+  return raw
 }
 
 type Env = Record<string, string | undefined>
@@ -111,6 +161,8 @@ export function loadConfig(env: Env = process.env): Config {
       accountSid: env.TWILIO_ACCOUNT_SID || undefined,
       authToken: env.TWILIO_AUTH_TOKEN || undefined,
       apiBaseUrl: url(env, 'TWILIO_API_BASE_URL', ['https:', 'http:']),
+      phoneNumber: phoneNumber(env, 'TWILIO_PHONE_NUMBER'),
     },
+    calls: callsConfig(env),
   }
 }
