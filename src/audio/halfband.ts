@@ -72,7 +72,28 @@ function buildKernel(c: Float64Array): Kernel {
   s += `}\nfor(;r<n;r++){const b=r+${K};let a=0.5*e[r],z=0;\n`
   for (let i = 0; i < K; i++) s += `${i % 2 ? 'z' : 'a'}+=${lit(c[i])}*(o[b-${i + 1}]+o[b+${i}]);\n`
   s += quantize('a+z', 'r') + '}\n'
-  return new Function('o', 'e', 'out', 'n', s) as Kernel
+  try {
+    return new Function('o', 'e', 'out', 'n', s) as Kernel
+  } catch {
+    // Code generation is disabled (node --disallow-code-generation-from-strings): same sums, slower.
+    return loopKernel(c)
+  }
+}
+
+function loopKernel(c: Float64Array): Kernel {
+  const K = c.length
+  return (o, e, out, n) => {
+    for (let r = 0; r < n; r++) {
+      const b = r + K
+      let a = 0.5 * e[r]
+      let z = 0
+      for (let i = 0; i < K; i += 2) a += c[i] * (o[b - i - 1] + o[b + i])
+      for (let i = 1; i < K; i += 2) z += c[i] * (o[b - i - 1] + o[b + i])
+      const x = a + z
+      const v = (x < 0 ? x - 0.5 : x + 0.5) | 0
+      out[r] = v > 32767 ? 32767 : v < -32768 ? -32768 : v
+    }
+  }
 }
 
 /** Streaming 2:1 decimator; output k is centred on input sample 2k (no delay). */

@@ -63,6 +63,23 @@ describe('createResampler', () => {
     }
   })
 
+  it('clips overshoot to the Int16 range instead of wrapping', () => {
+    // A full-scale step rings (Gibbs) past ±32767; wrapped samples would flip sign.
+    const step = new Int16Array(4000).fill(-32768, 0, 2000).fill(32767, 2000)
+    for (const [from, to] of [[16000, 8000], [22050, 8000], [8000, 16000], [44100, 48000]]) {
+      const y = resample(step, from, to)
+      const mid = Math.round((2000 * to) / from)
+      const margin = Math.round((200 * to) / from)
+      // Away from the stream's own ends, where the filter sees silence before and after.
+      const low = y.subarray(margin, mid - margin)
+      const high = y.subarray(mid + margin, y.length - margin)
+      expect(Math.min(...low), `${from}->${to}`).toBe(-32768)
+      expect(Math.max(...low), `${from}->${to}`).toBeLessThan(-30000)
+      expect(Math.max(...high), `${from}->${to}`).toBe(32767)
+      expect(Math.min(...high), `${from}->${to}`).toBeGreaterThan(30000)
+    }
+  })
+
   it('gives the same samples however the stream is chunked', () => {
     const whole = new Map<string, { input: Int16Array; output: Int16Array }>()
     fc.assert(
