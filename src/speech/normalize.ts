@@ -31,7 +31,8 @@ const PASSES: Array<(text: string) => string> = [
 /**
  * Returns plain words for `text`: no ASCII digits, no control characters, whitespace collapsed
  * (a run holding a line break becomes one "\n", which the segmenter treats as a sentence end),
- * sentence punctuation kept, non-Latin scripts left as they are.
+ * sentence punctuation kept, non-Latin scripts left as they are. Idempotent: its output, normalized
+ * again, comes back unchanged, so text that was already normalized upstream is safe to pass in.
  */
 export function normalize(text: string): string {
   let out = collapseWhitespace(unifyLookalikes(stripInvisible(text)))

@@ -28,12 +28,17 @@ interface Word {
   breakBefore: boolean
 }
 
-// Titles and the like, after which a period never ends a sentence (a name or number follows).
-const NEVER_ENDS = new Set([
+// After these a period never ends the sentence: what follows belongs to them.
+const NEVER_ENDS = new Set(['e.g', 'i.e', 'cf', 'vs', 'approx', 'viz'])
+// Titles: not an end when a (capitalized) name follows, "Dr. Smith".
+const TITLES = new Set([
   'mr', 'mrs', 'ms', 'dr', 'st', 'prof', 'mt', 'ft', 'sgt', 'capt', 'col', 'gen', 'lt', 'rev', 'hon',
-  'sen', 'rep', 'gov', 'pres', 'fr', 'no', 'nos', 'vs', 'e.g', 'i.e', 'cf', 'approx', 'apt', 'ste',
-  'fig', 'vol', 'pp', 'ca', 'dept', 'est', 'jan', 'feb', 'mar', 'apr', 'jun', 'jul', 'aug', 'sep',
-  'sept', 'oct', 'nov', 'dec',
+  'sen', 'rep', 'gov', 'pres', 'fr',
+])
+// Not an end when a number follows, "No. 5", "Oct. 7"; "I said no. Then" still ends.
+const BEFORE_NUMBERS = new Set([
+  'no', 'nos', 'fig', 'vol', 'pp', 'ca', 'apt', 'ste', 'jan', 'feb', 'mar', 'apr', 'jun', 'jul', 'aug',
+  'sep', 'sept', 'oct', 'nov', 'dec',
 ])
 const CLOSERS = /["'”’»)\]}]+$/u
 const HARD_END = /[!?‽。！？]$/u
@@ -75,7 +80,10 @@ function endsSentence(word: string, prev: string | undefined, next: Word | undef
   const base = core.replace(/[.…]+$/, '')
   // "Dr. Smith", "e.g. this", "J. R. Tolkien": the period belongs to the abbreviation or initial.
   if (core.endsWith('.') && !core.endsWith('..')) {
-    if (NEVER_ENDS.has(base.toLowerCase().replace(/^\W+/, ''))) return false
+    const abbr = base.toLowerCase().replace(/^\W+/, '')
+    if (NEVER_ENDS.has(abbr)) return false
+    if (TITLES.has(abbr) && /^\P{L}*\p{Lu}/u.test(next.text)) return false
+    if (BEFORE_NUMBERS.has(abbr) && /^\P{L}*\d/u.test(next.text)) return false
     // An initial, unless it closes a spelled-out "P M." (the letter before it has no period).
     if (/^\p{Lu}$/u.test(base) && !(prev !== undefined && /^\p{Lu}$/u.test(prev))) return false
   }

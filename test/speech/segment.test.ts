@@ -48,6 +48,7 @@ describe('segment', () => {
     expect(segment('Fruit, e.g. Apples.')).toEqual(['Fruit, e.g. Apples.'])
     expect(segment('Made in the U.S. and sold.')).toEqual(['Made in the U.S. and sold.'])
     expect(segment('See No. 5 St. Louis.')).toEqual(['See No. 5 St. Louis.'])
+    expect(segment('Due Oct. 7 at noon. I said no. Then left.')).toEqual(['Due Oct. 7 at noon.', 'I said no.', 'Then left.'])
   })
 
   it('splits after a period that ends a spelled "P M."', () => {

@@ -22,6 +22,7 @@ export function readRangesAndBounds(text: string): string {
     .replace(/<(?=\s?[$£€-]?\d)/g, ' less than ')
     .replace(/>(?=\s?[$£€-]?\d)/g, ' more than ')
 }
+
 // Each starts only at the start of a number, so a long digit run is not rescanned from every digit.
 const PERCENT = new RegExp(String.raw`(?<![\d.,])(-)?${NUM}\s?%`, 'g')
 const TEMPERATURE = new RegExp(String.raw`(?<![\d.,])(-)?${NUM}\s?(?:°\s?([CF])\b|([℃℉])|°)`, 'g')

@@ -1,5 +1,5 @@
-// The last reading pass: every ASCII digit still in the text becomes words here, so no digit ever
-// reaches the voice (Flite reads "1,5" or "3D" unpredictably).
+// The last pass that reads digits: every ASCII digit still in the text becomes words here, so no
+// digit ever reaches the voice (Flite reads "1,5" or "3D" unpredictably).
 
 import { ordinal, readNumber } from './numbers.js'
 
