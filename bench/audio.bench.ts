@@ -2,14 +2,14 @@
 // conversion on the same audio in the same run. Prints; never asserts on timings.
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createResampler } from '../src/audio/resample.js'
 import { encodeMulaw } from '../src/audio/g711.js'
 
 const SECONDS = 60
 const LONG_REPEAT = 10 // sox also gets a 10-minute file, so its process start-up does not dominate
-const RUNS = 7
+const RUNS = 15 // best of many: the figure is what one core can do when nothing else runs
 const GOAL_16K = 5000
 
 /** Speech-like test audio: a voiced source (f0 gliding 90–220 Hz, harmonics to 7 kHz under a
@@ -82,6 +82,8 @@ const label = (rate: number) => `${rate % 1000 ? (rate / 1000).toFixed(2) : rate
 
 const dir = mkdtempSync(join(tmpdir(), 'audio-bench-'))
 try {
+  // Other work on the machine slows both sides; the load says how much to trust a run.
+  console.log(`load average ${loadavg()[0].toFixed(2)} on ${cpus().length} cores; best of ${RUNS} runs (sox: best of 5)`)
   if (!hasSox) console.log('note: sox is not installed (apt-get install sox): printing our figures without the baseline')
   for (const rate of [16000, 22050, 24000]) {
     const input = speechLike(rate, SECONDS)
@@ -103,7 +105,7 @@ try {
       sox(short, rate, out)
       if (statSync(out).size !== expected) console.log(`note: sox wrote ${statSync(out).size} bytes, we write ${expected}`)
       const s = timeRuns(5, () => sox(short, rate, out))
-      const l = timeRuns(3, () => sox(long, rate, out))
+      const l = timeRuns(5, () => sox(long, rate, out))
       const soxX = (SECONDS * LONG_REPEAT) / l.best
       baseline = `sox: ${x(soxX)} on ${SECONDS * LONG_REPEAT} s, ${x(SECONDS / s.best)} on ${SECONDS} s incl. start-up, ratio ${(ourX / soxX).toFixed(1)}x`
     }
