@@ -1,0 +1,47 @@
+// One streaming encoder for every output format: resample to the requested rate, then encode.
+// The REST sink, the command line and (at 8 kHz μ-law) the call sink all write through this.
+import { createResampler } from './resample.js'
+import { encodeAlaw, encodeMulaw } from './g711.js'
+import { wavHeader } from './wav.js'
+
+export const AUDIO_FORMATS = ['wav', 'pcm16', 'mulaw', 'alaw'] as const
+export type AudioFormat = (typeof AUDIO_FORMATS)[number]
+
+export const SAMPLE_RATES = [8000, 16000, 22050, 24000, 44100, 48000]
+
+export const isAudioFormat = (value: unknown): value is AudioFormat => AUDIO_FORMATS.includes(value as AudioFormat)
+
+export function contentType(format: AudioFormat, rate: number): string {
+  switch (format) {
+    case 'wav':
+      return 'audio/wav'
+    case 'pcm16':
+      return `audio/L16;rate=${rate};channels=1`
+    case 'mulaw':
+      return rate === 8000 ? 'audio/basic' : `audio/PCMU;rate=${rate}`
+    case 'alaw':
+      return `audio/x-alaw-basic;rate=${rate}`
+  }
+}
+
+export interface Encoder {
+  /** Bytes that go before any audio: a WAV header of unknown length, or nothing for raw formats. */
+  header(): Uint8Array
+  push(samples: Int16Array): Uint8Array
+  /** The resampler's tail, encoded. */
+  end(): Uint8Array
+}
+
+/** Little-endian PCM16 bytes (the byte order of WAV and of every platform Node runs on). */
+const pcmBytes = (samples: Int16Array) => new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength)
+
+export function createEncoder(format: AudioFormat, { inputRate, outputRate }: { inputRate: number; outputRate: number }): Encoder {
+  const resampler = createResampler(inputRate, outputRate)
+  const encode = format === 'mulaw' ? encodeMulaw : format === 'alaw' ? encodeAlaw : pcmBytes
+  const header = format === 'wav' ? wavHeader({ sampleRate: outputRate, format: 'pcm16' }) : new Uint8Array(0)
+  return {
+    header: () => header,
+    push: (samples) => encode(resampler.push(samples)),
+    end: () => encode(resampler.flush()),
+  }
+}

@@ -1,0 +1,86 @@
+// Synthesize to a file (or stdout) from the shell:
+//   npm run say -- --voice slt --format wav -o out.wav "Hello there."
+//   echo "Hello" | npm run say -- --format mulaw --rate 8000 -o out.ulaw
+//   npm run say -- --list-voices
+import { parseArgs } from 'node:util'
+import { createWriteStream, openSync, writeSync, closeSync } from 'node:fs'
+import { text as readStdin } from 'node:stream/consumers'
+import { SynthesisPool } from '../speech/workers.js'
+import { Synthesizer } from '../speech/synthesizer.js'
+import { AUDIO_FORMATS, SAMPLE_RATES, createEncoder, isAudioFormat, type AudioFormat } from '../audio/encoder.js'
+import { wavHeader } from '../audio/wav.js'
+
+const USAGE = 'usage: npm run say -- [--voice slt] [--format wav|pcm16|mulaw|alaw] [--rate HZ] [--speed 0.5-2] [-o FILE] [TEXT] | --list-voices'
+
+class UsageError extends Error {}
+
+function options(argv: string[]) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      voice: { type: 'string', default: 'slt' },
+      format: { type: 'string', default: 'wav' },
+      rate: { type: 'string' },
+      speed: { type: 'string', default: '1' },
+      output: { type: 'string', short: 'o' },
+      'list-voices': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  })
+  if (!isAudioFormat(values.format)) throw new UsageError(`--format must be one of ${AUDIO_FORMATS.join(', ')}`)
+  const speed = Number(values.speed)
+  if (!(speed >= 0.5 && speed <= 2)) throw new UsageError('--speed must be a number from 0.5 to 2.0')
+  const rate = values.rate === undefined ? undefined : Number(values.rate)
+  if (rate !== undefined && !SAMPLE_RATES.includes(rate)) throw new UsageError(`--rate must be one of ${SAMPLE_RATES.join(', ')}`)
+  return { ...values, format: values.format as AudioFormat, speed, rate, text: positionals.join(' ') }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const opts = options(argv)
+  if (opts.help) return void console.log(USAGE)
+  const pool = new SynthesisPool(1)
+  try {
+    const voices = await pool.voices()
+    if (opts['list-voices']) {
+      for (const v of voices) console.log(`${v.id.padEnd(28)} ${v.engine.padEnd(7)} ${v.language.padEnd(12)} ${v.gender.padEnd(7)} ${v.sampleRate} Hz  ${v.name}`)
+      return
+    }
+    const synth = new Synthesizer(pool, voices, { cacheBytes: 0 })
+    const voice = synth.voice(opts.voice)
+    if (!voice) throw new UsageError(`unknown voice "${opts.voice}" (see --list-voices)`)
+    const text = (opts.text || (process.stdin.isTTY ? '' : await readStdin(process.stdin))).trim()
+    if (!text) throw new UsageError('no text: give it as an argument or on standard input')
+    const outputRate = opts.rate ?? (opts.format === 'mulaw' || opts.format === 'alaw' ? 8000 : voice.sampleRate)
+    const encoder = createEncoder(opts.format, { inputRate: voice.sampleRate, outputRate })
+    const out = opts.output ? createWriteStream(opts.output) : process.stdout
+    let bytes = 0
+    const write = (chunk: Uint8Array) => {
+      bytes += chunk.length
+      if (chunk.length) out.write(chunk)
+    }
+    write(encoder.header())
+    for await (const chunk of synth.stream(text, { voice: voice.id, speed: opts.speed })) write(encoder.push(chunk.samples))
+    write(encoder.end())
+    if (opts.output) {
+      await new Promise<void>((resolve, reject) => (out as ReturnType<typeof createWriteStream>).end((err?: Error | null) => (err ? reject(err) : resolve())))
+      // A file can be seeked: give it a header with the real length, which every player accepts.
+      if (opts.format === 'wav') {
+        const header = wavHeader({ sampleRate: outputRate, format: 'pcm16', dataBytes: bytes - encoder.header().length })
+        const fd = openSync(opts.output, 'r+')
+        writeSync(fd, header, 0, header.length, 0)
+        closeSync(fd)
+      }
+      console.error(`wrote ${opts.output}: ${opts.format}, ${outputRate} Hz, ${bytes} bytes`)
+    }
+  } finally {
+    await pool.close()
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  const known = err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+  console.error(`say: ${known ? (err as Error).message : `failed: ${(err as Error).message}`}`)
+  if (known) console.error(USAGE)
+  process.exitCode = known ? 2 : 1
+})

@@ -1,0 +1,57 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseWav } from '../../src/audio/wav.js'
+
+const say = (args: string[], input?: string) =>
+  spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/say.ts', ...args], { input, encoding: 'utf8', timeout: 60_000 })
+
+describe('npm run say', () => {
+  let dir: string
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'cw-say-'))
+  })
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+  it('writes a WAV file with its real length in the header, that sox reads', () => {
+    const out = join(dir, 'hello.wav')
+    const run = say(['--voice', 'slt', '-o', out, 'Hello there. This is a test.'])
+    expect(run.status, run.stderr).toBe(0)
+    const wav = parseWav(readFileSync(out))
+    expect(wav.sampleRate).toBe(16000)
+    expect(wav.samples.length / 16000).toBeGreaterThan(1)
+    expect(readFileSync(out).readUInt32LE(40)).toBe(wav.samples.length * 2)
+    const soxi = spawnSync('soxi', ['-D', out], { encoding: 'utf8' })
+    expect(Number(soxi.stdout)).toBeCloseTo(wav.samples.length / 16000, 2)
+  })
+
+  it('reads the text from standard input and writes raw μ-law at 8 kHz', () => {
+    const out = join(dir, 'code.ulaw')
+    const run = say(['--voice', 'kal16', '--format', 'mulaw', '--rate', '8000', '-o', out], 'Your code is 4 2 7 1.')
+    expect(run.status, run.stderr).toBe(0)
+    // One byte per sample at 8 kHz: a couple of seconds of speech.
+    expect(statSync(out).size / 8000).toBeGreaterThan(1)
+  })
+
+  it('lists the voices', () => {
+    const run = say(['--list-voices'])
+    expect(run.status).toBe(0)
+    expect(run.stdout).toMatch(/^slt\s+flite\s+en-US/m)
+    expect(run.stdout).toMatch(/^espeak-en-us\s+espeak/m)
+  })
+
+  it.each([
+    [['--format', 'mp3', 'hi'], /--format must be one of/],
+    [['--speed', '9', 'hi'], /--speed must be/],
+    [['--rate', '12345', 'hi'], /--rate must be one of/],
+    [['--voice', 'nobody', 'hi'], /unknown voice "nobody"/],
+    [['--bogus'], /Unknown option/],
+  ])('refuses %j with a one-line error and exit code 2', (args, message) => {
+    const run = say(args as string[])
+    expect(run.status).toBe(2)
+    expect(run.stderr).toMatch(message)
+    expect(run.stderr).not.toMatch(/\n\s+at /)
+  })
+})
