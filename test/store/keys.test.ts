@@ -22,9 +22,14 @@ describe('key format', () => {
     expect(isWellFormedKey(key)).toBe(true)
     expect(isWellFormedKey(key, 'cw_live_')).toBe(true)
     expect(isWellFormedKey(key, 'cw_test_')).toBe(false)
-    expect(isWellFormedKey(key.slice(0, -1))).toBe(false)
+    // Without the prefix a truncated key can still look like another prefix + 43 chars;
+    // given the prefix, the length is exact.
+    expect(isWellFormedKey(key.slice(0, -1), 'cw_live_')).toBe(false)
+    expect(isWellFormedKey(`${key}A`, 'cw_live_')).toBe(false)
+    expect(isWellFormedKey('c' + 'A'.repeat(42))).toBe(false) // too short for any prefix
     expect(isWellFormedKey(key.replace('cw_live_', '9'))).toBe(false) // a prefix starts with a letter
     expect(isWellFormedKey(`${key.slice(0, -1)}!`)).toBe(false)
+    expect(isWellFormedKey(`${key.slice(0, -1)}B`)).toBe(false) // 32 bytes leave the last digit's low bits zero
     expect(isWellFormedKey('cw_live_' + 'A'.repeat(10_000))).toBe(false)
     expect(isWellFormedKey(undefined)).toBe(false)
     expect(isWellFormedKey(42)).toBe(false)
