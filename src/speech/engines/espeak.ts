@@ -2,21 +2,13 @@
 // back with audio as it is made, so a segment streams out in pieces, and the callback's return
 // value lets a cancelled request stop it mid-segment. It is also the phonemizer (IPA) that Piper
 // voices need.
+import type { EspeakNGWorker } from '@echogarden/espeak-ng-emscripten'
 import type { Engine, SynthesisOptions, VoiceInfo } from '../engine.js'
 
 const SAMPLE_RATE = 22050
 /** eSpeak's own default pace, in words per minute; `speed` scales it. */
 const BASE_WPM = 175
 const GENDERS = { 1: 'male', 2: 'female' } as const
-
-interface EspeakWorker {
-  set_voice(name: string): number
-  set_rate(wpm: number): void
-  get_voices(index: number): { ptr: number; get_gender(): number; get_name(): string; get_identifier(): string; get_languages(i: number): number }
-  list_voices(): { name: string; identifier: string; languages: { priority: number; name: string }[] }[]
-  synthesize(text: string, callback: (samples: Int16Array, events: unknown[]) => boolean): void
-  synthesize_ipa(text: string): { code: number; ipa: string }
-}
 
 /** Slug of an eSpeak voice: `espeak-` and its main language, e.g. `espeak-en-us`. */
 const slugOf = (language: string) => `espeak-${language.toLowerCase()}`
@@ -26,13 +18,13 @@ export class EspeakEngine implements Engine {
   private readonly byId = new Map<string, { identifier: string; info: VoiceInfo }>()
   private currentVoice = ''
 
-  private constructor(private readonly worker: EspeakWorker) {
+  private constructor(private readonly worker: EspeakNGWorker) {
     const list = worker.list_voices()
     list.forEach((voice, index) => {
       const language = voice.languages[0]?.name ?? voice.identifier
       const id = slugOf(language)
       if (this.byId.has(id)) return
-      const gender = GENDERS[worker.get_voices(index).get_gender() as 1 | 2] ?? 'neutral'
+      const gender = GENDERS[worker.get_voices(index).get_gender() as keyof typeof GENDERS] ?? 'neutral'
       this.byId.set(id, {
         identifier: voice.identifier,
         info: { id, name: `${voice.name} (eSpeak NG)`, language: bcp47(language), gender, sampleRate: SAMPLE_RATE, engine: 'espeak' },
@@ -41,9 +33,7 @@ export class EspeakEngine implements Engine {
   }
 
   static async load(): Promise<EspeakEngine> {
-    const { default: init } = (await import('@echogarden/espeak-ng-emscripten')) as unknown as {
-      default: () => Promise<{ eSpeakNGWorker: new () => EspeakWorker }>
-    }
+    const { default: init } = await import('@echogarden/espeak-ng-emscripten')
     const module = await init()
     return new EspeakEngine(new module.eSpeakNGWorker())
   }

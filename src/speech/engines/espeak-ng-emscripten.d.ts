@@ -1,0 +1,18 @@
+// The package ships JavaScript only; this is the part of its surface the eSpeak engine uses.
+declare module '@echogarden/espeak-ng-emscripten' {
+  interface EspeakVoiceStruct {
+    ptr: number
+    get_gender(): number
+  }
+  export interface EspeakNGWorker {
+    set_voice(name: string): number
+    set_rate(wpm: number): void
+    get_voices(index: number): EspeakVoiceStruct
+    list_voices(): { name: string; identifier: string; languages: { priority: number; name: string }[] }[]
+    /** Calls back with each piece of audio; returning true stops the synthesis. */
+    synthesize(text: string, callback: (samples: Int16Array, events: unknown[]) => boolean): void
+    synthesize_ipa(text: string): { code: number; ipa: string }
+  }
+  const init: () => Promise<{ eSpeakNGWorker: new () => EspeakNGWorker }>
+  export default init
+}
