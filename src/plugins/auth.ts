@@ -46,6 +46,8 @@ const unauthorized = (message: string) => new ApiError('unauthorized', message, 
 export default global(async (app, { config }: { config: Config }) => {
   const cache = new KeyCache()
   const unsubscribe = app.pubsub.subscribe(KEY_REVOKED_CHANNEL, (id) => cache.dropId(id))
+  // Until Redis confirms the subscription a revocation could pass unseen; the cache TTL still bounds it.
+  if (!(await app.pubsub.ready(2000))) app.log.warn('revocation channel not subscribed yet; relying on the key cache TTL')
   app.addHook('onClose', async () => unsubscribe())
   app.decorate('keyCache', cache)
   app.decorateRequest('apiKey', null)

@@ -71,6 +71,9 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, m: Mappe
 
 export default global(async (app, opts: { bodyLimit: number }) => {
   app.addSchema(ErrorResponse)
+  // The API takes JSON only; Fastify's default text/plain parser would turn any text into a body
+  // that then fails validation with a misleading message.
+  app.removeContentTypeParser('text/plain')
 
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const m = map(err, opts.bodyLimit)

@@ -17,9 +17,9 @@ export function ttsBody(maxTextChars: number) {
     {
       text: Type.String({ minLength: 1, maxLength: maxTextChars, description: `Text to speak, up to ${maxTextChars} characters` }),
       voice_id: VoiceRef,
-      format: Type.Optional(Type.Union(AUDIO_FORMATS.map((f) => Type.Literal(f)), { default: 'wav', description: 'wav, raw little-endian pcm16, or G.711 mulaw/alaw' })),
+      format: Type.Optional(Type.Enum(AUDIO_FORMATS, { type: 'string', default: 'wav', description: 'wav, raw little-endian pcm16, or G.711 mulaw/alaw' })),
       speed: Type.Optional(Type.Number({ minimum: 0.5, maximum: 2, default: 1 })),
-      sample_rate: Type.Optional(Type.Union(OUTPUT_RATES.map((r) => Type.Literal(r)), { description: "Output rate; default the voice's own, 8000 for mulaw/alaw" })),
+      sample_rate: Type.Optional(Type.Enum(OUTPUT_RATES, { type: 'integer', description: "Output rate; default the voice's own, 8000 for mulaw/alaw" })),
     },
     { additionalProperties: false },
   )

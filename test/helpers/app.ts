@@ -42,6 +42,8 @@ function switchable(db: Db, state: Switchable): Db {
 
 export interface TestApp {
   app: FastifyInstance
+  /** The database (and Redis prefix) behind it, for a second instance to share. */
+  shared: { testDb: TestDatabase; raw: Db; redisKeyPrefix: string }
   /** http://127.0.0.1:PORT */
   url: string
   config: Config
@@ -53,10 +55,16 @@ export interface TestApp {
   close(): Promise<void>
 }
 
-export async function startApp(overrides: Partial<Config> = {}, deps: { now?: () => number } = {}): Promise<TestApp> {
-  const testDb: TestDatabase = await createTestDatabase()
+export interface StartOptions {
+  now?: () => number
+  /** Another instance of the service on the same database and Redis prefix. */
+  shareWith?: TestApp
+}
+
+export async function startApp(overrides: Partial<Config> = {}, { now, shareWith }: StartOptions = {}): Promise<TestApp> {
+  const testDb: TestDatabase = shareWith?.shared.testDb ?? (await createTestDatabase())
   const database: Switchable = { queries: 0, log: [], down: false }
-  const raw = await testDb.open()
+  const raw = shareWith?.shared.raw ?? (await testDb.open())
   const db = switchable(raw, database)
   const config: Config = {
     ...loadConfig({
@@ -66,15 +74,16 @@ export async function startApp(overrides: Partial<Config> = {}, deps: { now?: ()
       DATA_DIR: 'memory://',
     }),
     databaseUrl: testDb.url,
-    redisKeyPrefix: `cwtest:${randomBytes(6).toString('hex')}:`,
+    redisKeyPrefix: shareWith?.shared.redisKeyPrefix ?? `cwtest:${randomBytes(6).toString('hex')}:`,
     ...overrides,
   }
   const logs: string[] = []
-  const app = await buildApp(config, { db, now: deps.now, logStream: { write: (line: string) => void logs.push(line) } })
+  const app = await buildApp(config, { db, now, logStream: { write: (line: string) => void logs.push(line) } })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const { port } = app.server.address() as AddressInfo
   return {
     app,
+    shared: { testDb, raw, redisKeyPrefix: config.redisKeyPrefix },
     url: `http://127.0.0.1:${port}`,
     config,
     database,
@@ -84,6 +93,7 @@ export async function startApp(overrides: Partial<Config> = {}, deps: { now?: ()
       return key
     },
     close: async () => {
+      if (shareWith) return void (await app.close()) // the first instance owns the database
       await dropRedisKeys(app, config.redisKeyPrefix)
       await app.close()
       await testDb.drop()

@@ -1,7 +1,9 @@
 // The same refusals on every route behind a key: no key, a malformed one, an unknown one, a
 // revoked one, one in the wrong header, one without the route's scope. All in the one error shape.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { revokeKey } from '../../src/store/keys.js'
+import { KEY_REVOKED_CHANNEL, revokeKey } from '../../src/store/keys.js'
+import { openRedis } from '../../src/store/redis.js'
+import { PubSub } from '../../src/store/pubsub.js'
 import { errorOf, startApp, type TestApp } from '../helpers/app.js'
 
 const ROUTES: Array<{ method: 'GET' | 'POST'; path: string; body?: unknown; scope: boolean }> = [
@@ -65,7 +67,8 @@ describe.each(ROUTES)('$method $path', (route) => {
   })
 
   it('accepts a good key in x-api-key, as a Bearer token, and an admin key', async () => {
-    for (const headers of [{ 'x-api-key': good }, { authorization: `Bearer ${good}` }, { 'x-api-key': admin }]) {
+    const ways: Array<Record<string, string>> = [{ 'x-api-key': good }, { authorization: `Bearer ${good}` }, { 'x-api-key': admin }]
+    for (const headers of ways) {
       const res = await call(route, headers)
       expect(res.status).toBe(200)
       await res.arrayBuffer()
@@ -80,7 +83,15 @@ describe('the cost of a key check', () => {
   it('refuses a malformed key before any database or limiter call', async () => {
     const before = t.database.log.length
     const spies = [vi.spyOn(t.app.limiter, 'hit'), vi.spyOn(t.app.limiter, 'hitAmount'), vi.spyOn(t.app.limiter, 'peek')]
-    for (const key of ['x', 'cw_live_' + 'A'.repeat(43), 'cw_live_' + '!'.repeat(43), unknown + 'A', '']) {
+    const malformed = [
+      'x',
+      '',
+      'cw_live_' + 'A'.repeat(42) + 'B', // 256 random bits cannot end in B
+      'cw_live_' + '!'.repeat(43),
+      'cw_live_' + 'A'.repeat(100),
+      'cw live ' + 'A'.repeat(42) + 'E',
+    ]
+    for (const key of malformed) {
       const res = await fetch(`${t.url}/v1/auth/verify`, { headers: { 'x-api-key': key } })
       expect(res.status).toBe(401)
     }
@@ -106,6 +117,33 @@ describe('revocation', () => {
     const [row] = await revokeKey(t.app.db, key)
     await t.app.pubsub.publish('keys:revoked', row.id)
     await expect.poll(async () => (await fetch(`${t.url}/v1/auth/verify`, { headers: { 'x-api-key': key } })).status).toBe(401)
+  })
+})
+
+describe.runIf(process.env.REDIS_URL)('revocation across instances (Redis pub/sub)', () => {
+  let second: TestApp
+  beforeAll(async () => {
+    second = await startApp({}, { shareWith: t })
+  })
+  afterAll(() => second?.close())
+
+  it('stops the key on every instance, as `npm run keys -- revoke` announces it', async () => {
+    const key = await t.key()
+    for (const app of [t, second]) expect((await fetch(`${app.url}/v1/auth/verify`, { headers: { 'x-api-key': key } })).status).toBe(200)
+    const [row] = await revokeKey(t.app.db, key)
+    // What the CLI does: its own connection, its own PubSub, a publish on the shared prefix.
+    const redis = openRedis(process.env.REDIS_URL, t.config.redisKeyPrefix)!
+    const bus = new PubSub(redis)
+    try {
+      expect(await redis.ready()).toBe(true)
+      expect(await bus.publish(KEY_REVOKED_CHANNEL, row.id)).toBe('redis')
+    } finally {
+      bus.close()
+      await redis.close()
+    }
+    for (const app of [t, second]) {
+      await expect.poll(async () => (await fetch(`${app.url}/v1/auth/verify`, { headers: { 'x-api-key': key } })).status).toBe(401)
+    }
   })
 })
 
