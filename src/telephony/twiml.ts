@@ -1,0 +1,33 @@
+// The TwiML the service answers with, built by the twilio package (it escapes attributes).
+// A bidirectional stream needs <Connect><Stream>; its URL cannot carry a query string (31920), so
+// the call's context travels in <Parameter>s and comes back in the `start` message.
+import twilio from 'twilio'
+
+/** Parameters the stream's `start` message carries back to us in customParameters. */
+export interface StreamParameters {
+  /** Our id of the call (calls.id). */
+  call: string
+  /** A short-lived token bound to that id. */
+  token: string
+}
+
+/** Twilio refuses a <Parameter> name + value of 500 characters or more. */
+const MAX_PARAMETER = 500
+
+export function streamTwiml(url: string, parameters: StreamParameters): string {
+  if (!/^wss?:\/\/[^?#]+$/.test(url)) throw new Error(`a stream URL must be ws(s):// with no query string: ${url}`)
+  const response = new twilio.twiml.VoiceResponse()
+  const stream = response.connect().stream({ url })
+  for (const [name, value] of Object.entries(parameters)) {
+    if (name.length + value.length >= MAX_PARAMETER) throw new Error(`stream parameter ${name} is too long`)
+    stream.parameter({ name, value })
+  }
+  return response.toString()
+}
+
+/** For a webhook about a call that is already over (a retry, a replay). */
+export function hangupTwiml(): string {
+  const response = new twilio.twiml.VoiceResponse()
+  response.hangup()
+  return response.toString()
+}
