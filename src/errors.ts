@@ -9,6 +9,7 @@ export const errorStatus = {
   not_found: 404,
   unauthorized: 401,
   forbidden: 403,
+  call_not_live: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,

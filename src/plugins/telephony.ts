@@ -1,0 +1,55 @@
+// Phone calls on the app: the WebSocket server for media streams, the hub of live calls (with
+// commands routed between instances over pub/sub), the Twilio REST client, and the call metrics.
+import websocket from '@fastify/websocket'
+import { Counter, Gauge, Histogram } from 'prom-client'
+import type { Config } from '../config.js'
+import { CallHub } from '../telephony/call-hub.js'
+import type { CallMetrics } from '../telephony/call-session.js'
+import { createCallsApi, type CallsApi } from '../telephony/rest.js'
+import { tokenKey } from '../telephony/signature.js'
+import { global } from './global.js'
+
+export interface Telephony {
+  hub: CallHub
+  /** Null until TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are set. */
+  api: CallsApi | null
+  /** Null until TWILIO_AUTH_TOKEN is set: without it no webhook or stream can be trusted. */
+  tokenKey: Buffer | null
+  metrics: CallMetrics
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    telephony: Telephony
+  }
+}
+
+const FIRST_MEDIA_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]
+
+export default global(async (app, { config }: { config: Config }) => {
+  // Twilio's messages are small JSON; nothing legitimate comes near this.
+  await app.register(websocket, { options: { maxPayload: 64 * 1024, perMessageDeflate: false } })
+
+  const registry = app.metrics.registry
+  const hub = new CallHub(app.pubsub, (slug) => app.synth.voice(slug), { log: app.log })
+  new Gauge({ name: 'tts_active_calls', help: 'Media streams live on this instance', registers: [registry], collect() { this.set(hub.size) } })
+  const frames = new Counter({ name: 'tts_call_frames_sent_total', help: '20 ms μ-law frames sent to callers', registers: [registry] })
+  const errors = new Counter({ name: 'tts_call_protocol_errors_total', help: 'Malformed or unexpected media stream messages, by reason', labelNames: ['reason'], registers: [registry] })
+  const firstMedia = new Histogram({ name: 'tts_call_time_to_first_media_seconds', help: "Time from a stream's start to its first media frame", buckets: FIRST_MEDIA_BUCKETS, registers: [registry] })
+  const bargeIns = new Counter({ name: 'tts_call_barge_ins_total', help: 'Speech cleared on a live call, by DTMF or through the API', labelNames: ['source'], registers: [registry] })
+
+  const { accountSid, authToken, apiBaseUrl } = config.twilio
+  app.decorate('telephony', {
+    hub,
+    api: accountSid && authToken ? createCallsApi(accountSid, authToken, apiBaseUrl) : null,
+    tokenKey: authToken ? tokenKey(authToken) : null,
+    metrics: {
+      framesSent: (n) => frames.inc(n),
+      protocolError: (reason) => errors.inc({ reason }),
+      firstMedia: (s) => firstMedia.observe(s),
+      bargeIn: (source) => bargeIns.inc({ source }),
+    },
+  } satisfies Telephony)
+
+  app.addHook('preClose', async () => hub.shutdown())
+})

@@ -1,0 +1,237 @@
+// Calls through the API: place one, speak into a live one, cut it short, hang up, look at it.
+// A key with the `calls` scope sees the calls it placed and every inbound call; `admin` sees all.
+import { Type, type Static } from '@fastify/type-provider-typebox'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { Config } from '../config.js'
+import { ApiError } from '../errors.js'
+import { countCharacters } from '../plugins/speak.js'
+import { refusal } from '../plugins/refuse.js'
+import { errorRef, keySecurity, protectedErrors } from '../plugins/schemas.js'
+import { CallCapError, applyStatus, attachCallSid, createOutbound, failCall, findCall, isLive, listCalls, type Call } from '../store/calls.js'
+import { CommandError, type LiveInfo } from '../telephony/call-hub.js'
+import { TwilioApiError } from '../telephony/rest.js'
+import { mintStreamToken, streamUrl } from '../telephony/signature.js'
+import { streamTwiml } from '../telephony/twiml.js'
+import { VoiceRef } from './tts.js'
+import { MEDIA_PATH } from './twilio.js'
+
+const E164 = '^\\+[1-9][0-9]{1,14}$'
+const CallSidParam = Type.Object({ callSid: Type.String({ pattern: '^CA[0-9a-fA-F]{32}$' }) })
+
+const CallView = Type.Object({
+  call_sid: Type.Union([Type.String(), Type.Null()]),
+  id: Type.String(),
+  direction: Type.String(),
+  from: Type.Union([Type.String(), Type.Null()]),
+  to: Type.Union([Type.String(), Type.Null()]),
+  status: Type.String(),
+  voice_id: Type.String(),
+  live: Type.Boolean({ description: 'A media stream is open on the call now' }),
+  frames_sent: Type.Integer({ description: '20 ms frames sent to the caller' }),
+  ms_played: Type.Integer({ description: 'Audio the caller has heard, as told by echoed marks' }),
+  created_at: Type.String(),
+  ended_at: Type.Union([Type.String(), Type.Null()]),
+})
+
+function view(call: Call, live: LiveInfo | null) {
+  return {
+    call_sid: call.callSid,
+    id: call.id,
+    direction: call.direction,
+    from: call.from,
+    to: call.to,
+    status: call.status,
+    voice_id: call.voice,
+    live: live !== null,
+    frames_sent: live?.framesSent ?? call.framesSent,
+    ms_played: live?.msPlayed ?? call.msPlayed,
+    created_at: call.createdAt.toISOString(),
+    ended_at: call.endedAt?.toISOString() ?? null,
+  }
+}
+
+export default async function callsRoutes(app: FastifyInstance, { config }: { config: Config }) {
+  const { hub } = app.telephony
+  const Text = Type.String({ minLength: 1, maxLength: config.maxTextChars })
+
+  /** The call, if this key may see it; 404 otherwise (a key learns nothing of others' calls). */
+  async function visible(request: FastifyRequest, callSid: string): Promise<Call> {
+    const call = await findCall(app.db, callSid)
+    const key = request.apiKey!
+    if (!call || !(key.scopes.includes('admin') || call.keyId === null || call.keyId === key.id)) {
+      throw new ApiError('not_found', `No call ${callSid}`)
+    }
+    return call
+  }
+
+  /** Characters spoken on a call count against the key's monthly quota, as in /v1/tts. */
+  async function charge(request: FastifyRequest, text: string, voice: string): Promise<void> {
+    const key = request.apiKey!
+    if (app.synth.segments(text).length === 0) throw new ApiError('validation_failed', 'text has nothing that can be spoken')
+    const characters = countCharacters(text)
+    const quota = await app.limiter.hitAmount(`chars:${key.id}`, characters, key.monthlyCharLimit, 'month')
+    if (!quota.allowed) throw refusal(app.metrics, 'characters', quota)
+    Object.assign(request.meter!, { characters, voice, format: 'call' })
+  }
+
+  function voiceSlug(voiceId: string | undefined): string {
+    const voice = app.voices.find(voiceId ?? config.calls.defaultVoice)
+    if (!voice) throw new ApiError('voice_not_found', `No voice "${voiceId}"; GET /v1/voices lists them`)
+    return voice.slug
+  }
+
+  const notLive = (callSid: string) => new ApiError('call_not_live', `Call ${callSid} has no live media stream`)
+
+  function commandError(err: unknown): never {
+    if (err instanceof CommandError) {
+      throw err.code === 'queue_full' ? new ApiError('rate_limited', err.message, { 'retry-after': 1 }) : new ApiError('voice_not_found', err.message)
+    }
+    throw err
+  }
+
+  const PlaceBody = Type.Object({
+    to: Type.String({ pattern: E164, description: 'E.164 number to call; must match ALLOWED_DIAL_PREFIXES' }),
+    from: Type.Optional(Type.String({ pattern: E164, description: 'Your Twilio number; TWILIO_PHONE_NUMBER by default' })),
+    text: Text,
+    voice_id: Type.Optional(VoiceRef),
+  }, { additionalProperties: false })
+
+  app.post<{ Body: Static<typeof PlaceBody> }>('/v1/calls', {
+    onRequest: app.requireKey('calls'),
+    schema: {
+      summary: 'Place a call that speaks the text', tags: ['calls'], security: keySecurity, body: PlaceBody,
+      response: { 201: CallView, 404: errorRef, 409: errorRef, 502: errorRef, ...protectedErrors },
+    },
+  }, async (request, reply) => {
+    const { api, tokenKey } = app.telephony
+    const base = config.publicBaseUrl
+    if (!api || !tokenKey || !base) throw new ApiError('unavailable', 'Outbound calls are not set up here: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and PUBLIC_BASE_URL')
+    const { to, text } = request.body
+    // Toll fraud: a leaked key must not be able to dial premium numbers abroad.
+    if (!config.calls.allowedDialPrefixes.some((p) => to.startsWith(p))) {
+      throw new ApiError('forbidden', `Calls to ${to} are not allowed here (ALLOWED_DIAL_PREFIXES)`)
+    }
+    const from = request.body.from ?? config.twilio.phoneNumber
+    if (!from) throw new ApiError('validation_failed', 'from is required: no TWILIO_PHONE_NUMBER is set')
+    const voice = voiceSlug(request.body.voice_id)
+    await charge(request, text, voice)
+    let call: Call
+    try {
+      call = await createOutbound(app.db, { keyId: request.apiKey!.id, from, to, text, voice, bargeInDigit: config.calls.bargeInDigit }, config.calls.maxPerKey)
+    } catch (err) {
+      if (!(err instanceof CallCapError)) throw err
+      app.metrics.rateLimited.inc({ limit: 'calls' })
+      throw new ApiError('rate_limited', `This key already has ${err.live} live calls (limit ${config.calls.maxPerKey})`, { 'retry-after': 5 })
+    }
+    const twiml = streamTwiml(streamUrl(base, MEDIA_PATH), { call: call.id, token: mintStreamToken(tokenKey, call.id, config.calls.streamTokenTtlS) })
+    try {
+      const placed = await api.place({ to, from, twiml, statusCallback: `${base}/twilio/status?ref=${call.id}` })
+      await attachCallSid(app.db, call.id, placed.sid, placed.status)
+      call = { ...call, callSid: placed.sid, status: placed.status }
+    } catch (err) {
+      // Not placed: the row must not hold a place under the key's cap.
+      await failCall(app.db, call.id).catch(() => {})
+      if (!(err instanceof TwilioApiError)) throw err
+      request.log.warn({ status: err.status, code: err.code }, 'twilio refused an outbound call')
+      if (err.status === 400) throw new ApiError('bad_request', `Twilio refused the call: ${err.message}`)
+      throw new ApiError('bad_gateway', 'Twilio could not place the call; try again later')
+    }
+    return reply.code(201).send(view(call, null))
+  })
+
+  app.get<{ Querystring: { limit?: number; live?: boolean } }>('/v1/calls', {
+    onRequest: app.requireKey('calls'),
+    schema: {
+      summary: 'Recent calls, newest first', tags: ['calls'], security: keySecurity,
+      querystring: Type.Object({
+        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+        live: Type.Optional(Type.Boolean({ description: 'Only calls not yet over' })),
+      }),
+      response: { 200: Type.Object({ calls: Type.Array(CallView) }), ...protectedErrors },
+    },
+  }, async (request) => {
+    const key = request.apiKey!
+    const calls = await listCalls(app.db, { keyId: key.scopes.includes('admin') ? undefined : key.id, limit: request.query.limit ?? 50, liveOnly: request.query.live })
+    return { calls: calls.map((c) => view(c, c.callSid ? hub.local(c.callSid)?.info() ?? null : null)) }
+  })
+
+  app.get<{ Params: Static<typeof CallSidParam> }>('/v1/calls/:callSid', {
+    onRequest: app.requireKey('calls'),
+    schema: {
+      summary: 'One call: status, frames sent, audio heard', tags: ['calls'], security: keySecurity, params: CallSidParam,
+      response: { 200: CallView, 404: errorRef, ...protectedErrors },
+    },
+  }, async (request) => {
+    const call = await visible(request, request.params.callSid)
+    return view(call, isLive(call) ? await hub.info(call.callSid!) : null)
+  })
+
+  const SayBody = Type.Object({
+    text: Text,
+    voice_id: Type.Optional(VoiceRef),
+    interrupt: Type.Optional(Type.Boolean({ default: false, description: 'Clear what is playing and queued first' })),
+  }, { additionalProperties: false })
+  const SayResult = Type.Object({
+    utterance_id: Type.Integer(),
+    status: Type.Union(['queued', 'played', 'interrupted', 'ended', 'failed'].map((s) => Type.Literal(s))),
+  })
+
+  app.post<{ Params: Static<typeof CallSidParam>; Body: Static<typeof SayBody>; Querystring: { wait?: 'played' } }>('/v1/calls/:callSid/say', {
+    onRequest: app.requireKey('calls'),
+    schema: {
+      summary: 'Speak on a live call', description: 'Queued behind what is playing, or in its place with `interrupt`. With `?wait=played` the answer comes once the caller has heard it all (or it was cut short).',
+      tags: ['calls'], security: keySecurity, params: CallSidParam, body: SayBody,
+      querystring: Type.Object({ wait: Type.Optional(Type.Literal('played')) }),
+      response: { 200: SayResult, 202: SayResult, 404: errorRef, 409: errorRef, ...protectedErrors },
+    },
+  }, async (request, reply) => {
+    const { callSid } = request.params
+    const call = await visible(request, callSid)
+    if (!isLive(call)) throw notLive(callSid)
+    const voice = request.body.voice_id === undefined ? undefined : voiceSlug(request.body.voice_id)
+    await charge(request, request.body.text, voice ?? call.voice)
+    const wait = request.query.wait === 'played'
+    const result = await hub.say(callSid, { text: request.body.text, voice, interrupt: request.body.interrupt, wait }).catch(commandError)
+    if (!result) throw notLive(callSid)
+    return reply.code(wait ? 200 : 202).send({ utterance_id: result.utterance, status: result.outcome ?? 'queued' })
+  })
+
+  app.post<{ Params: Static<typeof CallSidParam> }>('/v1/calls/:callSid/clear', {
+    onRequest: app.requireKey('calls'),
+    schema: {
+      summary: 'Stop what a live call is saying', tags: ['calls'], security: keySecurity, params: CallSidParam,
+      response: { 200: Type.Object({ cleared: Type.Boolean() }), 404: errorRef, 409: errorRef, ...protectedErrors },
+    },
+  }, async (request) => {
+    const { callSid } = request.params
+    const call = await visible(request, callSid)
+    if (!isLive(call) || !(await hub.clear(callSid))) throw notLive(callSid)
+    return { cleared: true }
+  })
+
+  app.post<{ Params: Static<typeof CallSidParam> }>('/v1/calls/:callSid/hangup', {
+    onRequest: app.requireKey('calls'),
+    schema: {
+      summary: 'End a call', tags: ['calls'], security: keySecurity, params: CallSidParam,
+      response: { 200: Type.Object({ status: Type.String() }), 404: errorRef, 502: errorRef, ...protectedErrors },
+    },
+  }, async (request) => {
+    const { callSid } = request.params
+    const call = await visible(request, callSid)
+    const api = app.telephony.api
+    if (!api) throw new ApiError('unavailable', 'Twilio is not set up here: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN')
+    if (isLive(call)) {
+      try {
+        await api.hangup(callSid) // 'ended' (20404) means Twilio had already ended it: the same outcome
+      } catch (err) {
+        if (!(err instanceof TwilioApiError)) throw err
+        request.log.warn({ status: err.status, code: err.code }, 'twilio refused a hang-up')
+        throw new ApiError('bad_gateway', 'Twilio could not end the call; try again')
+      }
+      await applyStatus(app.db, { callSid, status: 'completed' })
+      await hub.close(callSid).catch(() => false)
+      return { status: 'completed' }
+    }
+    return { status: call.status }
+  })
+}

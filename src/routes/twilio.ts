@@ -1,0 +1,151 @@
+// Twilio's side of a call: the voice webhook (answers with TwiML that opens a media stream),
+// status callbacks, and the media stream itself. Every request must carry Twilio's signature over
+// the public URL; a stream must also present the token minted for its call in the TwiML.
+import { Type, type Static } from '@fastify/type-provider-typebox'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { Config } from '../config.js'
+import { ApiError } from '../errors.js'
+import { applyStatus, isCallStatus, isLive, recordInbound, streamEnded, streamStarted } from '../store/calls.js'
+import { getNumber } from '../store/numbers.js'
+import { CallSession, StreamRefused, type CallContext } from '../telephony/call-session.js'
+import type { StartMessage } from '../telephony/media-stream.js'
+import { checkStreamToken, mintStreamToken, streamUrl, validStreamUpgrade, validWebhook } from '../telephony/signature.js'
+import { hangupTwiml, streamTwiml } from '../telephony/twiml.js'
+
+export const MEDIA_PATH = '/twilio/media'
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+const Sid = Type.String({ pattern: '^[A-Za-z0-9]{2,64}$' })
+
+const VoiceWebhook = Type.Object({
+  CallSid: Sid,
+  From: Type.Optional(Type.String({ maxLength: 64 })),
+  To: Type.Optional(Type.String({ maxLength: 64 })),
+  CallStatus: Type.Optional(Type.String({ maxLength: 32 })),
+  Direction: Type.Optional(Type.String({ maxLength: 32 })),
+})
+
+const StatusCallback = Type.Object({
+  CallSid: Sid,
+  CallStatus: Type.String({ maxLength: 32 }),
+})
+
+/** Form fields as Twilio signs them: a repeated name keeps every value. */
+function parseForm(body: string): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {}
+  for (const [k, v] of new URLSearchParams(body)) {
+    const had = out[k]
+    out[k] = had === undefined ? v : Array.isArray(had) ? [...had, v] : [had, v]
+  }
+  return out
+}
+
+const TwilioNotConfigured = () =>
+  new ApiError('unavailable', 'Twilio webhooks are not set up here: set TWILIO_AUTH_TOKEN and PUBLIC_BASE_URL')
+
+export default async function twilioRoutes(app: FastifyInstance, { config }: { config: Config }) {
+  const { publicBaseUrl } = config
+  const authToken = config.twilio.authToken
+  const { hub, metrics } = app.telephony
+  const key = app.telephony.tokenKey
+  const mediaUrl = publicBaseUrl ? streamUrl(publicBaseUrl, MEDIA_PATH) : null
+
+  // Only this plugin's routes read forms (no @fastify/formbody installed: URLSearchParams does it).
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+    done(null, parseForm(body as string))
+  })
+
+  /** Before validation, so an unsigned request learns nothing about what a valid one looks like. */
+  async function signed(request: FastifyRequest): Promise<void> {
+    if (!authToken || !publicBaseUrl) throw TwilioNotConfigured()
+    const signature = request.headers['x-twilio-signature']
+    const params = (request.body ?? {}) as Record<string, string>
+    if (!validWebhook(authToken, publicBaseUrl, request.url, typeof signature === 'string' ? signature : undefined, params)) {
+      request.log.warn({ url: request.url }, 'twilio webhook with a missing or wrong signature')
+      throw new ApiError('forbidden', 'Missing or invalid X-Twilio-Signature')
+    }
+  }
+
+  const hidden = { hide: true, tags: ['twilio'] }
+
+  app.post<{ Body: Static<typeof VoiceWebhook> }>('/twilio/voice', {
+    preValidation: signed,
+    schema: { ...hidden, body: VoiceWebhook },
+  }, async (request, reply) => {
+    const b = request.body
+    const number = b.To ? await getNumber(app.db, b.To) : null
+    const voice = app.voices.find(number?.voice ?? config.calls.defaultVoice) ?? app.voices.find(config.calls.defaultVoice)
+    const digit = number?.bargeInDigit ?? config.calls.bargeInDigit
+    const call = await recordInbound(app.db, {
+      callSid: b.CallSid,
+      direction: b.Direction ?? 'inbound',
+      from: b.From ?? null,
+      to: b.To ?? null,
+      status: isCallStatus(b.CallStatus) ? b.CallStatus : 'ringing',
+      text: number?.greeting ?? config.calls.greeting,
+      voice: voice?.slug ?? config.calls.defaultVoice,
+      bargeInDigit: digit === 'none' ? null : digit,
+    })
+    reply.type('text/xml; charset=utf-8')
+    if (!isLive(call)) return hangupTwiml()
+    return streamTwiml(mediaUrl!, { call: call.id, token: mintStreamToken(key!, call.id, config.calls.streamTokenTtlS) })
+  })
+
+  app.post<{ Body: Static<typeof StatusCallback>; Querystring: { ref?: string } }>('/twilio/status', {
+    preValidation: signed,
+    schema: { ...hidden, body: StatusCallback, querystring: Type.Object({ ref: Type.Optional(Type.String({ pattern: UUID.source })) }) },
+  }, async (request, reply) => {
+    const { CallSid, CallStatus } = request.body
+    // An unknown status is Twilio's news, not an error to make it retry.
+    if (isCallStatus(CallStatus)) {
+      const call = await applyStatus(app.db, { callSid: CallSid, status: CallStatus, id: request.query.ref })
+      if (!call) request.log.info({ callSid: CallSid }, 'status callback for a call not recorded here')
+    }
+    return reply.code(204).send()
+  })
+
+  async function authorize(start: StartMessage): Promise<CallContext> {
+    const { call, token } = start.start.customParameters
+    if (typeof call !== 'string' || !UUID.test(call)) throw new StreamRefused('missing call parameter')
+    const check = checkStreamToken(key!, call, token)
+    if (!check.ok) throw new StreamRefused(`stream token ${check.reason}`)
+    const row = await streamStarted(app.db, call, start.start.callSid, start.streamSid)
+    if (!row) throw new StreamRefused('call is not live')
+    const voice = app.synth.voice(row.voice) ?? app.synth.voice(config.calls.defaultVoice)
+    if (!voice) throw new Error(`no voice "${row.voice}" on this instance`)
+    return { callId: row.id, callSid: start.start.callSid, text: row.text, voice, bargeInDigit: row.bargeInDigit }
+  }
+
+  app.get(MEDIA_PATH, {
+    websocket: true,
+    schema: hidden,
+    // Refused before the upgrade: the request is signed over the wss:// URL, not over what we see.
+    onRequest: async (request) => {
+      if (!authToken || !mediaUrl || !key) throw TwilioNotConfigured()
+      const signature = request.headers['x-twilio-signature']
+      if (!validStreamUpgrade(authToken, mediaUrl, typeof signature === 'string' ? signature : undefined)) {
+        metrics.protocolError('bad_start')
+        request.log.warn('media stream upgrade with a missing or wrong signature')
+        throw new ApiError('forbidden', 'Missing or invalid X-Twilio-Signature')
+      }
+    },
+  }, (socket, request) => {
+    new CallSession(socket, {
+      synth: app.synth,
+      authorize,
+      metrics,
+      log: request.log,
+      sendAheadMs: config.calls.sendAheadMs,
+      onLive: (session) => hub.add(session),
+      onEnded: (session) => {
+        hub.remove(session)
+        const ctx = session.context
+        if (ctx) {
+          streamEnded(app.db, ctx.callId, session.framesSent, session.msPlayed).catch((err) =>
+            request.log.warn({ err: { message: (err as Error).message }, callSid: ctx.callSid }, 'could not record the end of a call'),
+          )
+        }
+      },
+    })
+  })
+}
