@@ -13,6 +13,7 @@ import store from './plugins/store.js'
 import speech from './plugins/speech.js'
 import auth from './plugins/auth.js'
 import docs from './plugins/docs.js'
+import telephony from './plugins/telephony.js'
 import healthRoutes from './routes/health.js'
 import metricsRoutes from './routes/metrics.js'
 import authRoutes from './routes/auth.js'
@@ -20,6 +21,9 @@ import voicesRoutes from './routes/voices.js'
 import usageRoutes from './routes/usage.js'
 import ttsRoutes from './routes/tts.js'
 import openaiRoutes from './routes/openai.js'
+import twilioRoutes from './routes/twilio.js'
+import callsRoutes from './routes/calls.js'
+import numbersRoutes from './routes/numbers.js'
 
 export interface AppDeps {
   /** A database the caller opened (tests); migrated, and left open when the app closes. */
@@ -50,6 +54,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(speech, { config })
   await app.register(auth, { config })
   await app.register(docs, { config })
+  await app.register(telephony, { config })
 
   await app.register(healthRoutes)
   await app.register(metricsRoutes)
@@ -58,6 +63,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(usageRoutes)
   await app.register(ttsRoutes, { config })
   await app.register(openaiRoutes, { config })
+  await app.register(twilioRoutes, { config })
+  await app.register(callsRoutes, { config })
+  await app.register(numbersRoutes, { config })
 
   try {
     await app.ready()
