@@ -1,0 +1,33 @@
+// What a call should have sounded like: the same text through the synthesizer and the same encoder
+// path (resample to 8 kHz, μ-law, padded to whole 20 ms frames), to compare with what a call got.
+import type { Synthesizer } from '../../src/speech/synthesizer.js'
+import { createEncoder } from '../../src/audio/encoder.js'
+import { decodeMulaw, MULAW_SILENCE } from '../../src/audio/g711.js'
+
+export async function expectedMulaw(synth: Synthesizer, text: string, voice: string): Promise<Buffer> {
+  const info = synth.voice(voice)!
+  const encoder = createEncoder('mulaw', { inputRate: info.sampleRate, outputRate: 8000 })
+  const parts: Uint8Array[] = []
+  for await (const { samples } of synth.stream(text, { voice, speed: 1 })) if (samples.length) parts.push(encoder.push(samples))
+  parts.push(encoder.end())
+  const bytes = Buffer.concat(parts)
+  const padded = Buffer.alloc(Math.ceil(bytes.length / 160) * 160, MULAW_SILENCE)
+  bytes.copy(padded)
+  return padded
+}
+
+/** Signal-to-noise ratio in dB of `got` against `ref`, both μ-law decoded (Infinity when identical). */
+export function snrDb(ref: Uint8Array, got: Uint8Array): number {
+  const a = decodeMulaw(ref)
+  const b = decodeMulaw(got)
+  const n = Math.max(a.length, b.length)
+  let signal = 0
+  let noise = 0
+  for (let i = 0; i < n; i++) {
+    const x = a[i] ?? 0
+    const y = b[i] ?? 0
+    signal += x * x
+    noise += (x - y) * (x - y)
+  }
+  return noise === 0 ? Infinity : 10 * Math.log10(signal / noise)
+}
