@@ -23,6 +23,8 @@ export interface Config {
   maxTextChars: number
   bodyLimitBytes: number
   synthesisWorkers: number
+  /** Intra-op threads of each Piper session; 1 by default, since there is already a worker per core. */
+  piperThreads: number
   cacheBytes: number
   ipRequestsPerMinute: number
   authFailuresPerMinute: number
@@ -153,6 +155,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxTextChars: int(env, 'MAX_TEXT_CHARS', 5000, 1, 1_000_000),
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 64 * 1024, 1024, 64 * 1024 * 1024),
     synthesisWorkers: int(env, 'SYNTHESIS_WORKERS', availableParallelism(), 1, 256),
+    piperThreads: int(env, 'PIPER_THREADS', 1, 1, 256),
     cacheBytes: int(env, 'CACHE_BYTES', 64 * 1024 * 1024, 0),
     ipRequestsPerMinute: int(env, 'IP_REQUESTS_PER_MINUTE', 600, 1),
     authFailuresPerMinute: int(env, 'AUTH_FAILURES_PER_MINUTE', 20, 1),

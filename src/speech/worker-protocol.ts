@@ -1,5 +1,21 @@
 // Messages between the synthesis pool (main thread) and its worker threads.
 import type { VoiceInfo } from './engine.js'
+import type { PiperOptions, PiperStatus } from './engines/piper.js'
+
+/** What the pool hands each worker at spawn. */
+export interface WorkerData {
+  /** Int32 slot 0: id of the task the pool wants stopped. */
+  cancel: SharedArrayBuffer
+  /** Int32 slot 0: bumped by the pool to make workers rescan the models directory. */
+  generation: SharedArrayBuffer
+  piper: PiperOptions
+}
+
+/** Every engine's voices, and the Piper side's report (for /health and /metrics). */
+export interface SpeechStatus {
+  voices: VoiceInfo[]
+  piper: PiperStatus
+}
 
 export interface SynthJob {
   engine: string
@@ -10,11 +26,11 @@ export interface SynthJob {
 
 export type WorkerRequest =
   | ({ type: 'synth'; id: number } & SynthJob)
-  | { type: 'voices'; id: number }
+  | { type: 'status'; id: number }
   | { type: 'phonemes'; id: number; voice: string; text: string }
 
 export type WorkerReply =
   | { type: 'chunk'; id: number; samples: ArrayBuffer }
   | { type: 'done'; id: number }
-  | { type: 'result'; id: number; value: VoiceInfo[] | string }
+  | { type: 'result'; id: number; value: SpeechStatus | string }
   | { type: 'error'; id: number; message: string }

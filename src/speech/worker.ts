@@ -1,19 +1,36 @@
 // The body of a synthesis worker thread. Engines are loaded on first use, so a worker that only
-// ever speaks Flite never pays for eSpeak. Cancellation arrives through shared memory, not a
-// message, because the thread is busy inside a synchronous engine call when it matters.
+// ever speaks Flite never pays for eSpeak; Piper voices are opened as the worker starts (when the
+// models directory has any), so no caller waits for a model to load. Cancellation arrives through
+// shared memory, not a message, because the thread is busy inside a synchronous engine call when
+// it matters.
 import { parentPort, workerData } from 'node:worker_threads'
 import { FliteEngine } from './engines/flite.js'
 import { EspeakEngine } from './engines/espeak.js'
-import type { WorkerRequest, WorkerReply } from './worker-protocol.js'
+import { PiperEngine } from './engines/piper.js'
+import type { WorkerData, WorkerRequest, WorkerReply } from './worker-protocol.js'
 
 const port = parentPort!
+const data = workerData as WorkerData
 /** Slot 0 holds the id of the task the pool wants stopped. */
-const cancelled = new Int32Array(workerData.cancel as SharedArrayBuffer)
+const cancelled = new Int32Array(data.cancel)
+/** Slot 0 changes when the pool asks for the models directory to be read again. */
+const generation = new Int32Array(data.generation)
 
 let flite: FliteEngine | undefined
 let espeak: Promise<EspeakEngine> | undefined
 const getFlite = () => (flite ??= new FliteEngine())
 const getEspeak = () => (espeak ??= EspeakEngine.load())
+let piper: { generation: number; engine: Promise<PiperEngine> } | undefined
+/** Rescans only between tasks (a task awaits this first), so no running synthesis loses its session. */
+function getPiper(): Promise<PiperEngine> {
+  const now = Atomics.load(generation, 0)
+  if (piper?.generation !== now) {
+    const previous = piper?.engine
+    piper = { generation: now, engine: (async () => PiperEngine.load(data.piper, getEspeak, await previous?.catch(() => undefined)))() }
+  }
+  return piper.engine
+}
+void getPiper().catch(() => {}) // a failure here is reported by the first request that needs Piper
 
 const send = (reply: WorkerReply, transfer: ArrayBuffer[] = []) => port.postMessage(reply, transfer)
 
@@ -26,9 +43,10 @@ function sendChunk(id: number, samples: Int16Array): void {
 async function handle(request: WorkerRequest): Promise<void> {
   const { id } = request
   switch (request.type) {
-    case 'voices': {
-      const voices = [...getFlite().voices(), ...(await getEspeak()).voices()]
-      return send({ type: 'result', id, value: voices })
+    case 'status': {
+      const piperEngine = await getPiper()
+      const voices = [...getFlite().voices(), ...(await getEspeak()).voices(), ...piperEngine.voices()]
+      return send({ type: 'result', id, value: { voices, piper: piperEngine.status() } })
     }
     case 'phonemes': {
       return send({ type: 'result', id, value: (await getEspeak()).phonemize(request.text, request.voice) })
@@ -42,6 +60,12 @@ async function handle(request: WorkerRequest): Promise<void> {
           if (Atomics.load(cancelled, 0) === id) return true
           sendChunk(id, chunk)
         })
+      } else if (request.engine === 'piper') {
+        // One chunk per sentence; the cancel slot is read before each next session.run.
+        for await (const chunk of (await getPiper()).synthesize(request.text, options)) {
+          if (Atomics.load(cancelled, 0) === id) break
+          sendChunk(id, chunk)
+        }
       } else {
         throw new Error(`no engine "${request.engine}"`)
       }

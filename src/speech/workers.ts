@@ -5,16 +5,28 @@
 // running Flite task, at most one segment, finishes and is dropped.)
 import { Worker } from 'node:worker_threads'
 import { fileURLToPath } from 'node:url'
-import { extname } from 'node:path'
+import { extname, join, resolve } from 'node:path'
 import { Channel, abortError } from './channel.js'
 import type { VoiceInfo } from './engine.js'
-import type { SynthJob, WorkerReply, WorkerRequest } from './worker-protocol.js'
+import type { PiperOptions, PiperStatus } from './engines/piper.js'
+import type { SpeechStatus, SynthJob, WorkerData, WorkerReply, WorkerRequest } from './worker-protocol.js'
 
 export type Priority = 'high' | 'normal'
 
+export interface PoolOptions {
+  /** Where Piper voices are looked for; default `./models`. */
+  modelsDir?: string
+  /** Where Piper voices run; default `cpu`. */
+  device?: 'cpu' | 'cuda'
+  /** Intra-op threads per Piper session; default 1, since there is a worker per core. */
+  piperThreads?: number
+  /** Gets each skipped model and the CUDA fallback once (again after a reload); default console.warn. */
+  warn?: (message: string) => void
+}
+
 interface Task {
   request: WorkerRequest
-  channel: Channel<Int16Array | VoiceInfo[] | string>
+  channel: Channel<Int16Array | SpeechStatus | string>
   cancelled: boolean
 }
 
@@ -38,8 +50,19 @@ export class SynthesisPool {
   private readonly queues: Record<Priority, Task[]> = { high: [], normal: [] }
   private nextId = 1
   private closing = false
+  private readonly piper: PiperOptions
+  /** Shared with every worker: bumped to make them rescan the models directory. */
+  private readonly generation = new Int32Array(new SharedArrayBuffer(4))
+  private readonly warn: (message: string) => void
+  private readonly warned = new Set<string>()
+  private last: SpeechStatus | undefined
 
-  constructor(readonly size: number) {
+  constructor(
+    readonly size: number,
+    options: PoolOptions = {},
+  ) {
+    this.piper = { modelsDir: resolve(options.modelsDir ?? 'models'), device: options.device ?? 'cpu', threads: options.piperThreads ?? 1 }
+    this.warn = options.warn ?? ((message) => console.warn(message))
     for (let i = 0; i < size; i++) this.slots.push(this.spawn())
   }
 
@@ -59,8 +82,28 @@ export class SynthesisPool {
     return task.channel as Channel<Int16Array>
   }
 
-  voices(): Promise<VoiceInfo[]> {
-    return this.single(this.enqueue({ type: 'voices', id: this.nextId++ }, 'high')) as Promise<VoiceInfo[]>
+  async voices(): Promise<VoiceInfo[]> {
+    return (await this.status()).voices
+  }
+
+  /** Every engine's voices, and which Piper models were loaded, on which device, or skipped and why. */
+  async status(): Promise<SpeechStatus> {
+    const status = (await this.single(this.enqueue({ type: 'status', id: this.nextId++ }, 'high'))) as SpeechStatus
+    this.reportProblems(status.piper)
+    this.last = status
+    return status
+  }
+
+  /** The latest status, without asking a worker: what /health and /metrics read on every poll. */
+  get lastStatus(): SpeechStatus | undefined {
+    return this.last
+  }
+
+  /** Reads the models directory again; each worker reopens what changed before its next task. */
+  reload(): Promise<SpeechStatus> {
+    Atomics.add(this.generation, 0, 1)
+    this.warned.clear()
+    return this.status()
   }
 
   phonemes(voice: string, text: string): Promise<string> {
@@ -71,6 +114,16 @@ export class SynthesisPool {
     this.closing = true
     for (const queue of Object.values(this.queues)) for (const task of queue.splice(0)) task.channel.fail(abortError())
     await Promise.all(this.slots.map((s) => s.worker.terminate()))
+  }
+
+  private reportProblems(piper: PiperStatus): void {
+    const lines = piper.skipped.map((s) => `piper: skipped ${join(piper.modelsDir, s.file)}: ${s.reason}`)
+    if (piper.warning) lines.unshift(`piper: ${piper.warning}`)
+    for (const line of lines) {
+      if (this.warned.has(line)) continue
+      this.warned.add(line)
+      this.warn(line)
+    }
   }
 
   private async single(task: Task): Promise<unknown> {
@@ -115,7 +168,8 @@ export class SynthesisPool {
 
   private spawn(): Slot {
     const cancel = new SharedArrayBuffer(4)
-    const worker = new Worker(ENTRY, { eval: typeof ENTRY === 'string', workerData: { cancel }, execArgv: EXEC_ARGV })
+    const workerData: WorkerData = { cancel, generation: this.generation.buffer as SharedArrayBuffer, piper: this.piper }
+    const worker = new Worker(ENTRY, { eval: typeof ENTRY === 'string', workerData, execArgv: EXEC_ARGV })
     const slot: Slot = { worker, cancel: new Int32Array(cancel), task: null }
     worker.on('message', (reply: WorkerReply) => this.onReply(slot, reply))
     worker.on('error', (err) => this.onCrash(slot, err))
