@@ -1,0 +1,137 @@
+// Issue 6's Piper figures, on a model of about Piper medium's size (random weights, built here;
+// nothing is downloaded): the engine's overhead beside the bare session.run on the same ids, the
+// main thread's event-loop delay while two syntheses run in the pool, and the GPU figures when a
+// CUDA GPU is present.
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { cpus, loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { PiperEngine } from '../src/speech/engines/piper.js'
+import { EspeakEngine } from '../src/speech/engines/espeak.js'
+import { run } from '../src/speech/piper/session.js'
+import { SynthesisPool } from '../src/speech/workers.js'
+import { mediumLikeModel, piperConfig } from '../test/helpers/piper-model.js'
+import { percentile, ms, figure } from './stats.js'
+
+const VOICE = 'piper-medium-like'
+const RATE = 22050
+const SENTENCE = 'Thank you for calling Acme Dental, how can we help you today?'
+const RUNS = 40
+
+const dir = mkdtempSync(join(tmpdir(), 'cw-piper-bench-'))
+writeFileSync(join(dir, 'medium-like.onnx'), mediumLikeModel())
+writeFileSync(join(dir, 'medium-like.onnx.json'), JSON.stringify(piperConfig()))
+console.log(`model: medium-like.onnx, ${(statSync(join(dir, 'medium-like.onnx')).size / 2 ** 20).toFixed(1)} MiB, random weights; ` +
+  `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, load average ${loadavg()[0].toFixed(2)}; 1 intra-op thread per session`)
+
+const espeak = await EspeakEngine.load()
+
+/** (1) A segment through the engine (phonemize, ids, run, PCM16) beside session.run on the same ids. */
+async function overhead(): Promise<void> {
+  const engine = await PiperEngine.load({ modelsDir: dir, device: 'cpu', threads: 1 }, async () => espeak)
+  const [ids] = await engine.phonemeIds(SENTENCE, VOICE)
+  const { model, sid, scales } = engine.sessionOf(VOICE)
+  const viaEngine = async () => {
+    let n = 0
+    for await (const chunk of engine.synthesize(SENTENCE, { voice: VOICE, speed: 1 })) n += chunk.length
+    return n
+  }
+  for (let i = 0; i < 5; i++) await Promise.all([viaEngine(), run(model, ids, scales, sid)])
+  const engineMs: number[] = []
+  const directMs: number[] = []
+  let samples = 0
+  for (let i = 0; i < RUNS; i++) {
+    let t = performance.now()
+    samples = await viaEngine()
+    engineMs.push(performance.now() - t)
+    t = performance.now()
+    await run(model, ids, scales, sid)
+    directMs.push(performance.now() - t)
+  }
+  const [e, d] = [percentile(engineMs, 50), percentile(directMs, 50)]
+  console.log(`segment: "${SENTENCE}" → ${ids.length} ids, ${(samples / RATE).toFixed(2)} s of audio; CPU real-time factor ${(d / 1000 / (samples / RATE)).toFixed(3)}`)
+  figure('engine overhead (segment through PiperEngine vs session.run on the same ids)', `p50 ${ms(e)}`,
+    `session.run alone p50 ${ms(d)}, ratio ${(e / d).toFixed(3)}x`, '<= 1.1x', e / d <= 1.1)
+  await engine.close()
+}
+
+/** p99 of the main thread's event-loop delay over `seconds` while `load` runs. */
+async function loopDelayP99(seconds: number, load: (until: number) => Promise<unknown>): Promise<number> {
+  const h = monitorEventLoopDelay({ resolution: 1 })
+  const until = performance.now() + seconds * 1000
+  h.enable()
+  await Promise.all([load(until), new Promise((r) => setTimeout(r, seconds * 1000))])
+  h.disable()
+  return h.percentile(99) / 1e6
+}
+
+/** (2) Event-loop delay while two syntheses run in the pool's workers, beside an idle loop. */
+async function eventLoop(): Promise<void> {
+  const pool = new SynthesisPool(2, { modelsDir: dir, device: 'cpu', piperThreads: 1 })
+  await pool.status()
+  let segments = 0
+  const speak = async (until: number) => {
+    while (performance.now() < until) {
+      for await (const _ of pool.synthesize({ engine: 'piper', voice: VOICE, text: SENTENCE, speed: 1 })) segments++
+    }
+  }
+  await speak(performance.now() + 1000) // both workers warm
+  const idle = await loopDelayP99(5, async () => {})
+  segments = 0
+  const busy = await loopDelayP99(5, (until) => Promise.all([speak(until), speak(until)]))
+  figure('event-loop delay p99 while two Piper syntheses run in the pool', ms(busy),
+    `idle loop ${ms(idle)}, added ${ms(busy - idle)}, ${segments} segments synthesized meanwhile, load average ${loadavg()[0].toFixed(2)}`, '<= 5 ms added', busy - idle <= 5)
+  await pool.close()
+
+  // For contrast only: the same synthesis on the main thread is what the workers spare the sockets.
+  const engine = await PiperEngine.load({ modelsDir: dir, device: 'cpu', threads: 1 }, async () => espeak)
+  const inline = await loopDelayP99(3, async (until) => {
+    while (performance.now() < until) for await (const _ of engine.synthesize(SENTENCE, { voice: VOICE, speed: 1 }));
+  })
+  console.log(`  (contrast: the same synthesis run on the main thread gives p99 ${ms(inline)})`)
+  await engine.close()
+}
+
+/** Time to first audio of a short first segment and the real-time factor of a sentence, on `device`. */
+async function onDevice(device: 'cpu' | 'cuda'): Promise<{ ttfa: number; rtf: number } | string> {
+  const engine = await PiperEngine.load({ modelsDir: dir, device, threads: 1 }, async () => espeak)
+  try {
+    if (engine.status().voices[0]?.device !== device) return engine.status().warning ?? `no voice on ${device}`
+    const first = async (text: string) => {
+      const t = performance.now()
+      let samples = 0
+      for await (const chunk of engine.synthesize(text, { voice: VOICE, speed: 1 })) samples += chunk.length
+      return { ms: performance.now() - t, samples }
+    }
+    for (let i = 0; i < 5; i++) await first(SENTENCE)
+    const ttfa: number[] = []
+    const rtf: number[] = []
+    for (let i = 0; i < 20; i++) {
+      ttfa.push((await first('Thank you for calling.')).ms)
+      const { ms: took, samples } = await first(SENTENCE)
+      rtf.push(took / 1000 / (samples / RATE))
+    }
+    return { ttfa: percentile(ttfa, 50), rtf: percentile(rtf, 50) }
+  } finally {
+    await engine.close()
+  }
+}
+
+/** (3) GPU beside CPU; without a CUDA GPU and onnxruntime's CUDA provider, says so plainly. */
+async function gpu(): Promise<void> {
+  const cpu = (await onDevice('cpu')) as { ttfa: number; rtf: number }
+  console.log(`CPU (1 thread): time to first audio of "Thank you for calling." p50 ${ms(cpu.ttfa)}, real-time factor ${cpu.rtf.toFixed(3)}, ` +
+    `so one worker holds ~${Math.floor(1 / cpu.rtf)} real-time streams`)
+  const cuda = await onDevice('cuda')
+  if (typeof cuda === 'string') return console.log(`GPU figures: not measured — no CUDA GPU is available here (${cuda})`)
+  console.log(`GPU: time to first audio p50 ${ms(cuda.ttfa)} (CPU ${ms(cpu.ttfa)}), real-time factor ${cuda.rtf.toFixed(4)} (CPU ${cpu.rtf.toFixed(3)}), ` +
+    `~${Math.floor(1 / cuda.rtf)} real-time streams per session without batching (batching across requests is not implemented)`)
+}
+
+try {
+  await overhead()
+  await eventLoop()
+  await gpu()
+} finally {
+  rmSync(dir, { recursive: true, force: true })
+}
