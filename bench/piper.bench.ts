@@ -48,10 +48,12 @@ async function overhead(): Promise<void> {
     await run(model, ids, scales, sid)
     directMs.push(performance.now() - t)
   }
-  const [e, d] = [percentile(engineMs, 50), percentile(directMs, 50)]
+  // Best of many, as in bench/audio: on a shared machine the medians carry other processes' noise.
+  const [e, d] = [Math.min(...engineMs), Math.min(...directMs)]
+  const [e50, d50] = [percentile(engineMs, 50), percentile(directMs, 50)]
   console.log(`segment: "${SENTENCE}" → ${ids.length} ids, ${(samples / RATE).toFixed(2)} s of audio; CPU real-time factor ${(d / 1000 / (samples / RATE)).toFixed(3)}`)
-  figure('engine overhead (segment through PiperEngine vs session.run on the same ids)', `p50 ${ms(e)}`,
-    `session.run alone p50 ${ms(d)}, ratio ${(e / d).toFixed(3)}x`, '<= 1.1x', e / d <= 1.1)
+  figure('engine overhead (segment through PiperEngine vs session.run on the same ids)', `best ${ms(e)}`,
+    `session.run alone best ${ms(d)}, ratio ${(e / d).toFixed(3)}x; p50 ${ms(e50)} vs ${ms(d50)}, ${(e50 / d50).toFixed(3)}x`, '<= 1.1x', e / d <= 1.1)
   await engine.close()
 }
 
