@@ -83,7 +83,7 @@ export default global(async (app, { config }: { config: Config }) => {
       throw unauthorized('Missing API key: send it in the x-api-key header or as Authorization: Bearer <key>')
     }
     if (!isWellFormedKey(plain)) throw unauthorized('Invalid API key')
-    const perIp = app.limiter.hit(`ip:${request.ip}`, config.ipRequestsPerMinute, MINUTE)
+    const perIp = app.limits.take(`ip:${request.ip}`, 1, config.ipRequestsPerMinute, MINUTE)
     const hash = hashKey(plain)
     let key = cache.fresh(hash)
     if (!key) {
@@ -92,7 +92,7 @@ export default global(async (app, { config }: { config: Config }) => {
       key = await lookup(request, plain, hash)
     }
     if (!hasScope(key, scope)) throw new ApiError('forbidden', `This API key lacks the "${scope}" scope`)
-    const [ip, perKey] = await Promise.all([perIp, app.limiter.hit(`key:${key.id}`, key.rateLimitPerMinute, MINUTE)])
+    const [ip, perKey] = await Promise.all([perIp, app.limits.take(`key:${key.id}`, 1, key.rateLimitPerMinute, MINUTE)])
     if (!ip.allowed) throw refusal(app.metrics, 'ip', ip)
     if (!perKey.allowed) throw refusal(app.metrics, 'key', perKey)
     setRateLimitHeaders(reply, perKey)

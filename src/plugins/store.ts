@@ -9,12 +9,15 @@ import { UsageRecorder } from '../store/usage.js'
 import { ensureBootstrapKey } from '../store/keys.js'
 import type { Config } from '../config.js'
 import { global } from './global.js'
+import { LeasedLimiter } from './leases.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     db: Db
     redis: RedisConn | null
     limiter: Limiter
+    /** Request and character limits, counted in Redis in blocks (see leases.ts). */
+    limits: LeasedLimiter
     pubsub: PubSub
     usage: UsageRecorder
     /** The key created on a first start (all scopes), to be shown once; null otherwise. */
@@ -47,7 +50,9 @@ export default global(async (app, { config, deps }: { config: Config; deps: Stor
 
   app.decorate('db', db)
   app.decorate('redis', redis)
-  app.decorate('limiter', new Limiter(redis, { now: deps.now }))
+  const limiter = new Limiter(redis, { now: deps.now })
+  app.decorate('limiter', limiter)
+  app.decorate('limits', new LeasedLimiter(limiter, deps.now))
   app.decorate('pubsub', new PubSub(redis))
   app.decorate('usage', usage)
   app.decorate('bootstrapKey', created?.key ?? null)
