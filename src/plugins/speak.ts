@@ -31,6 +31,8 @@ export function countCharacters(text: string): number {
   return n
 }
 
+const SPEAKABLE = /[\p{L}\p{N}]/u
+
 /** Default output rate: the voice's own, except G.711, which is telephone audio at 8 kHz. */
 export function defaultRate(format: AudioFormat, voice: CatalogVoice): number {
   return format === 'mulaw' || format === 'alaw' ? 8000 : voice.sampleRate
@@ -41,10 +43,11 @@ export async function speak(app: FastifyInstance, request: FastifyRequest, reply
   const meter = request.meter!
   const characters = countCharacters(p.text)
   Object.assign(meter, { voice: p.voice.slug, format: p.format })
-  if (app.synth.segments(p.text).length === 0) {
+  // Text with a letter or digit always has words to say; only other text needs the full check.
+  if (!SPEAKABLE.test(p.text) && app.synth.segments(p.text).length === 0) {
     throw new ApiError('validation_failed', 'text has nothing that can be spoken')
   }
-  const quota = await app.limiter.hitAmount(`chars:${key.id}`, characters, key.monthlyCharLimit, 'month')
+  const quota = await app.limits.take(`chars:${key.id}`, characters, key.monthlyCharLimit, 'month')
   if (!quota.allowed) throw refusal(app.metrics, 'characters', quota)
   meter.characters = characters
 
@@ -73,6 +76,7 @@ export async function speak(app: FastifyInstance, request: FastifyRequest, reply
 
   const encoder = createEncoder(p.format, { inputRate: p.voice.sampleRate, outputRate: p.sampleRate })
   const msPerSample = 1000 / p.voice.sampleRate
+  let completed = false
   async function* body(): AsyncGenerator<Uint8Array> {
     try {
       const header = encoder.header()
@@ -89,6 +93,7 @@ export async function speak(app: FastifyInstance, request: FastifyRequest, reply
       }
       const tail = encoder.end()
       if (tail.length) yield tail
+      completed = true
       app.metrics.ttsDuration.observe({ format: p.format }, (performance.now() - started) / 1000)
     } catch (err) {
       // After the status line a failure can only cut the response short; the usage row says why.
@@ -99,7 +104,9 @@ export async function speak(app: FastifyInstance, request: FastifyRequest, reply
       throw err
     } finally {
       reply.raw.off('close', onClose)
-      controller.abort() // stops whatever synthesis is still queued or running
+      // Stops whatever synthesis is still queued or running. (Not after a normal end: an abort
+      // builds an AbortError with a stack trace, a real cost at thousands of requests a second.)
+      if (!completed) controller.abort()
     }
   }
   return reply
