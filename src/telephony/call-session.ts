@@ -21,6 +21,8 @@ import {
 } from './media-stream.js'
 
 const FRAME_MS = 20
+/** Audio encoded at a time: a few frames' worth. */
+const SLICE_MS = 80
 const OPEN = 1 // WebSocket.OPEN
 
 /** What a `start` is checked against, and what the call then says. */
@@ -333,6 +335,7 @@ export class CallSession {
     const segments = this.o.synth.segments(u.text).length
     if (segments === 0) return u.settle('played')
     const encoder = createEncoder('mulaw', { inputRate: u.voice.sampleRate, outputRate: 8000 })
+    const slice = Math.ceil((u.voice.sampleRate * SLICE_MS) / 1000)
     const framer = createFramer(FRAME_BYTES)
     const sendAll = async (bytes: Uint8Array) => {
       for (const frame of framer.push(bytes)) if (!(await this.sendFrame(frame, gen))) return false
@@ -340,7 +343,11 @@ export class CallSession {
     }
     try {
       for await (const chunk of this.o.synth.stream(u.text, { voice: u.voice.id, speed: 1, signal })) {
-        if (chunk.samples.length > 0 && !(await sendAll(encoder.push(chunk.samples)))) return
+        // An engine may hand over a whole sentence at once. Encoding it slice by slice, as the
+        // window opens, keeps the resampler's buffers and the frames waiting here small.
+        for (let at = 0; at < chunk.samples.length; at += slice) {
+          if (!(await sendAll(encoder.push(chunk.samples.subarray(at, at + slice))))) return
+        }
         if (gen !== this.generation || this.state !== 'live') return
         if (chunk.last && chunk.segment < segments - 1) this.sendMark(`g${gen}:s${++this.markSeq}`)
       }
