@@ -7,6 +7,7 @@ import { CallHub } from '../telephony/call-hub.js'
 import type { CallMetrics } from '../telephony/call-session.js'
 import { createCallsApi, type CallsApi } from '../telephony/rest.js'
 import { tokenKey } from '../telephony/signature.js'
+import { StartHints } from '../telephony/start-hints.js'
 import { global } from './global.js'
 
 export interface Telephony {
@@ -16,6 +17,8 @@ export interface Telephony {
   /** Null until TWILIO_AUTH_TOKEN is set: without it no webhook or stream can be trusted. */
   tokenKey: Buffer | null
   metrics: CallMetrics
+  /** What calls answered or placed here will say, for a stream that lands here to start early. */
+  hints: StartHints
 }
 
 declare module 'fastify' {
@@ -49,6 +52,7 @@ export default global(async (app, { config }: { config: Config }) => {
       firstMedia: (s) => firstMedia.observe(s),
       bargeIn: (source) => bargeIns.inc({ source }),
     },
+    hints: new StartHints(config.calls.streamTokenTtlS * 1000),
   } satisfies Telephony)
 
   app.addHook('preClose', async () => hub.shutdown())

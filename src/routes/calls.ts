@@ -124,6 +124,7 @@ export default async function callsRoutes(app: FastifyInstance, { config }: { co
       throw new ApiError('rate_limited', `This key already has ${err.live} live calls (limit ${config.calls.maxPerKey})`, { 'retry-after': 5 })
     }
     const twiml = streamTwiml(streamUrl(base, MEDIA_PATH), { call: call.id, token: mintStreamToken(tokenKey, call.id, config.calls.streamTokenTtlS) })
+    app.telephony.hints.remember(call.id, { text, voice })
     try {
       const placed = await api.place({ to, from, twiml, statusCallback: `${base}/twilio/status?ref=${call.id}` })
       await attachCallSid(app.db, call.id, placed.sid, placed.status)

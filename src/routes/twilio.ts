@@ -46,7 +46,7 @@ const TwilioNotConfigured = () =>
 export default async function twilioRoutes(app: FastifyInstance, { config }: { config: Config }) {
   const { publicBaseUrl } = config
   const authToken = config.twilio.authToken
-  const { hub, metrics } = app.telephony
+  const { hub, metrics, hints } = app.telephony
   const key = app.telephony.tokenKey
   const mediaUrl = publicBaseUrl ? streamUrl(publicBaseUrl, MEDIA_PATH) : null
 
@@ -88,6 +88,7 @@ export default async function twilioRoutes(app: FastifyInstance, { config }: { c
     })
     reply.type('text/xml; charset=utf-8')
     if (!isLive(call)) return hangupTwiml()
+    if (call.text) hints.remember(call.id, { text: call.text, voice: call.voice })
     return streamTwiml(mediaUrl!, { call: call.id, token: mintStreamToken(key!, call.id, config.calls.streamTokenTtlS) })
   })
 
@@ -103,6 +104,15 @@ export default async function twilioRoutes(app: FastifyInstance, { config }: { c
     }
     return reply.code(204).send()
   })
+
+  /** What this instance expects the call to say, once the token is known good; see StartHints. */
+  function preview(start: StartMessage) {
+    const { call, token } = start.start.customParameters
+    if (typeof call !== 'string' || !checkStreamToken(key!, call, token).ok) return null
+    const hint = hints.take(call)
+    const voice = hint ? app.synth.voice(hint.voice) : undefined
+    return hint && voice ? { text: hint.text, voice } : null
+  }
 
   async function authorize(start: StartMessage): Promise<CallContext> {
     const { call, token } = start.start.customParameters
@@ -133,6 +143,7 @@ export default async function twilioRoutes(app: FastifyInstance, { config }: { c
     new CallSession(socket, {
       synth: app.synth,
       authorize,
+      preview,
       metrics,
       log: request.log,
       sendAheadMs: config.calls.sendAheadMs,

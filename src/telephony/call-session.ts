@@ -13,7 +13,7 @@
 import type { WebSocket, RawData } from 'ws'
 import { createEncoder } from '../audio/encoder.js'
 import { createFramer, FRAME_BYTES } from '../audio/frames.js'
-import type { Synthesizer } from '../speech/synthesizer.js'
+import type { SpeechChunk, Synthesizer } from '../speech/synthesizer.js'
 import type { VoiceInfo } from '../speech/engine.js'
 import {
   clearMessage, markMessage, mediaMessage, parseInbound,
@@ -49,6 +49,11 @@ export interface SessionOptions {
   synth: Synthesizer
   /** Checks the start's token and that the call is live; resolves with what to say. */
   authorize(start: StartMessage): Promise<CallContext>
+  /**
+   * A guess at what the call will say, known without the database, so synthesis can start while
+   * `authorize` runs. Used only if `authorize` then says the same; nothing is sent before it does.
+   */
+  preview?(start: StartMessage): { text: string; voice: VoiceInfo } | null
   /** The session is live (after authorize) and can take commands. */
   onLive(session: CallSession): void
   /** Called once, when the session is over and everything is freed. */
@@ -88,6 +93,27 @@ interface PendingMark {
 
 export class QueueFullError extends Error {}
 
+/** Speech whose synthesis began before the stream was authorized. */
+interface Prepared {
+  text: string
+  voice: VoiceInfo
+  chunks: AsyncGenerator<SpeechChunk>
+  first: Promise<IteratorResult<SpeechChunk>>
+  controller: AbortController
+}
+
+/** The chunks of a generator whose first `next()` was already asked for. */
+async function* resume<T>(rest: AsyncGenerator<T>, first: Promise<IteratorResult<T>>): AsyncGenerator<T> {
+  try {
+    const r = await first
+    if (r.done) return
+    yield r.value
+    yield* rest
+  } finally {
+    await rest.return(undefined)
+  }
+}
+
 export class CallSession {
   callSid: string | null = null
   streamSid: string | null = null
@@ -110,6 +136,7 @@ export class CallSession {
   private pumping = false
   private nextUtterance = 1
   private controller = new AbortController()
+  private prepared: Prepared | null = null
   private windowWaiter: (() => void) | null = null
   private startTimer: NodeJS.Timeout | null
   private readonly aheadFrames: number
@@ -232,6 +259,8 @@ export class CallSession {
     this.callSid = m.start.callSid
     if (this.startTimer) clearTimeout(this.startTimer)
     this.startTimer = null
+    const guess = this.o.preview?.(m)
+    if (guess) this.prepare(guess.text, guess.voice)
     let context: CallContext
     try {
       context = await this.o.authorize(m)
@@ -248,6 +277,32 @@ export class CallSession {
     this.state = 'live'
     this.o.onLive(this)
     if (context.text) this.say(context.text)
+  }
+
+  /** Synthesis of `text`, already asked for its first chunk. */
+  private synthesize(text: string, voice: VoiceInfo, signal: AbortSignal) {
+    const chunks = this.o.synth.stream(text, { voice: voice.id, speed: 1, signal })
+    const first = chunks.next()
+    first.catch(() => {}) // speech that is dropped unheard must not be an unhandled rejection
+    return { chunks, first }
+  }
+
+  private prepare(text: string, voice: VoiceInfo): void {
+    const controller = new AbortController()
+    this.prepared = { text, voice, controller, ...this.synthesize(text, voice, controller.signal) }
+  }
+
+  /** The prepared speech if it is this utterance's; otherwise it is cancelled. */
+  private takePrepared(u: Utterance, signal: AbortSignal): AsyncGenerator<SpeechChunk> | null {
+    const p = this.prepared
+    this.prepared = null
+    if (!p) return null
+    if (p.text !== u.text || p.voice.id !== u.voice.id) {
+      p.controller.abort()
+      return null
+    }
+    signal.addEventListener('abort', () => p.controller.abort(), { once: true })
+    return resume(p.chunks, p.first)
   }
 
   private onMark(name: string): void {
@@ -334,6 +389,12 @@ export class CallSession {
   private async speak(u: Utterance, gen: number, signal: AbortSignal): Promise<void> {
     const segments = this.o.synth.segments(u.text).length
     if (segments === 0) return u.settle('played')
+    // Synthesis first: the encoder is built while the engine works on the first segment.
+    let chunks = this.takePrepared(u, signal)
+    if (!chunks) {
+      const { chunks: rest, first } = this.synthesize(u.text, u.voice, signal)
+      chunks = resume(rest, first)
+    }
     const encoder = createEncoder('mulaw', { inputRate: u.voice.sampleRate, outputRate: 8000 })
     const slice = Math.ceil((u.voice.sampleRate * SLICE_MS) / 1000)
     const framer = createFramer(FRAME_BYTES)
@@ -342,7 +403,7 @@ export class CallSession {
       return true
     }
     try {
-      for await (const chunk of this.o.synth.stream(u.text, { voice: u.voice.id, speed: 1, signal })) {
+      for await (const chunk of chunks) {
         // An engine may hand over a whole sentence at once. Encoding it slice by slice, as the
         // window opens, keeps the resampler's buffers and the frames waiting here small.
         for (let at = 0; at < chunk.samples.length; at += slice) {
@@ -368,6 +429,8 @@ export class CallSession {
     this.generation++
     this.controller.abort()
     this.controller = new AbortController()
+    this.prepared?.controller.abort()
+    this.prepared = null
     this.current?.settle(outcome)
     for (const u of this.queue.splice(0)) u.settle(outcome)
     for (const mk of this.marks.splice(0)) mk.utterance?.settle(outcome)

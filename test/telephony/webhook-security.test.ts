@@ -94,6 +94,7 @@ describe('the start message', () => {
     await postWebhook(rig.apps[0], '/twilio/status', { CallSid: callSid, CallStatus: 'completed' })
     const stream = await openStream(rig.apps[0], xml, { callSid })
     expect(await stream.closed).toMatchObject({ code: 1008, reason: 'call is not live' })
+    expect(stream.count('media')).toBe(0) // though this instance began on the greeting it expected
   })
 
   it('is refused (1008) when replayed while the call already has its stream', async () => {
