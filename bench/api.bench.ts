@@ -6,7 +6,7 @@
 // Limits are set far above the load: the figures measure their cost, not their refusals.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -106,7 +106,8 @@ console.log(`server: database ${health.backends.database}, limits ${health.backe
 
 // ---- 2. a fresh sentence through the whole stack, beside the Synthesizer alone ------------------
 {
-  const REQUESTS = 150
+  const REQUESTS = 50
+  const ROUNDS = 8
   const lanes = workers * 2
   const viaHttp = async (from: number) => {
     let n = from
@@ -136,19 +137,32 @@ console.log(`server: database ${health.backends.database}, limits ${health.backe
     await Promise.all(Array.from({ length: lanes }, lane))
     return REQUESTS / ((performance.now() - start) / 1000)
   }
-  // Warm both, then alternate, best of three each (other work on the machine only slows a run);
-  // the server is idle while the Synthesizer runs alone.
+  // Warm both, then alternate in short rounds and compare totals: work elsewhere on the machine
+  // then falls on both sides alike. The server is idle while the Synthesizer runs alone.
   await viaHttp(900_000)
   await alone(900_000)
-  const http: number[] = []
-  const direct: number[] = []
-  for (let round = 0; round < 3; round++) {
-    http.push(await viaHttp(100_000 + round * 10_000))
-    direct.push(await alone(100_000 + round * 10_000))
+  let httpS = 0
+  let aloneS = 0
+  // CPU time as well: unlike wall time, it hardly moves with other load on the machine.
+  let httpCpu = 0
+  let aloneCpu = 0
+  for (let round = 0; round < ROUNDS; round++) {
+    const c0 = serverCpuSeconds()
+    httpS += REQUESTS / (await viaHttp(100_000 + round * 1000))
+    httpCpu += serverCpuSeconds() - c0
+    const u0 = process.cpuUsage()
+    aloneS += REQUESTS / (await alone(100_000 + round * 1000))
+    const u = process.cpuUsage(u0)
+    aloneCpu += (u.user + u.system) / 1e6
   }
   await pool.close()
-  const [a, b] = [Math.max(...http), Math.max(...direct)]
+  const [a, b] = [(ROUNDS * REQUESTS) / httpS, (ROUNDS * REQUESTS) / aloneS]
   figure('POST /v1/tts, fresh sentence', `${a.toFixed(1)} req/s`, `Synthesizer alone ${b.toFixed(1)} req/s on ${workers} workers, ratio ${(a / b).toFixed(2)}`, '>= 0.85 of the Synthesizer alone', a / b >= 0.85)
+  const perRequest = (cpu: number) => ms((1000 * cpu) / (ROUNDS * REQUESTS))
+  if (httpCpu > 0) {
+    console.log(`  CPU per request: server process ${perRequest(httpCpu)} (HTTP, auth, limits, usage, encoding and synthesis), ` +
+      `Synthesizer alone ${perRequest(aloneCpu)}, ratio ${(aloneCpu / httpCpu).toFixed(2)}`)
+  }
 }
 
 // ---- 3. a cached prompt -------------------------------------------------------------------------
@@ -212,6 +226,16 @@ function check(r: autocannon.Result, expected?: number): void {
 
 function mean(xs: number[]): number {
   return xs.reduce((a, b) => a + b, 0) / xs.length
+}
+
+/** CPU seconds the server process (all its threads) has used; 0 where /proc is not there. */
+function serverCpuSeconds(): number {
+  try {
+    const fields = readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(') ')[1].split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / 100 // utime + stime, in clock ticks (100/s on Linux)
+  } catch {
+    return 0
+  }
 }
 
 function freePort(): Promise<number> {

@@ -42,6 +42,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     bodyLimit: config.bodyLimitBytes,
     trustProxy: trustProxyOption(config.trustProxy),
     forceCloseConnections: 'idle',
+    return503OnClosing: false, // the errors plugin answers in our error shape instead
     // Wrong types are an error, not something to coerce; unknown fields are refused where a
     // schema says additionalProperties: false.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },

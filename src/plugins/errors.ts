@@ -66,7 +66,8 @@ function validationMessage(err: FastifyError): string {
 
 export function sendError(request: FastifyRequest, reply: FastifyReply, m: Mapped) {
   if (m.headers) reply.headers(m.headers)
-  return reply.code(m.status).type('application/json; charset=utf-8').send(errorBody(m.code, m.message, request.id))
+  // Sent as a string, so no route's response schema (/health's 503 is a health report) reshapes it.
+  return reply.code(m.status).type('application/json; charset=utf-8').send(JSON.stringify(errorBody(m.code, m.message, request.id)))
 }
 
 export default global(async (app, opts: { bodyLimit: number }) => {
@@ -83,6 +84,18 @@ export default global(async (app, opts: { bodyLimit: number }) => {
     // The audio may already be streaming: the status line is gone, all we can do is cut it short.
     if (reply.sent || reply.raw.headersSent) return void reply.raw.destroy()
     return sendError(request, reply, m)
+  })
+
+  // Fastify's own 503 while closing has another shape; this one answers requests that arrive on
+  // kept-alive connections during shutdown in ours (return503OnClosing is off in app.ts).
+  let closing = false
+  app.addHook('preClose', async () => {
+    closing = true
+  })
+  app.addHook('onRequest', async (_request, reply) => {
+    if (!closing) return
+    reply.header('connection', 'close')
+    throw new ApiError('unavailable', 'The server is shutting down; retry shortly', { 'retry-after': 1 })
   })
 
   app.setNotFoundHandler((request, reply) =>
