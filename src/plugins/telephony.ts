@@ -30,11 +30,23 @@ declare module 'fastify' {
 const FIRST_MEDIA_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]
 
 export default global(async (app, { config }: { config: Config }) => {
-  // Twilio's messages are small JSON; nothing legitimate comes near this.
-  await app.register(websocket, { options: { maxPayload: 64 * 1024, perMessageDeflate: false } })
+  const hub = new CallHub(app.pubsub, (slug) => app.synth.voice(slug), { log: app.log })
+  await app.register(websocket, {
+    // Twilio's messages are small JSON; nothing legitimate comes near this.
+    options: { maxPayload: 64 * 1024, perMessageDeflate: false },
+    // In place of the plugin's own, which closes every socket at once. A deploy should not hang
+    // up on callers: live streams get the drain time to finish (new requests are refused with
+    // 503 while the app closes), then what is left is closed (1001, going away).
+    preClose: async () => {
+      if (hub.size > 0) app.log.info({ calls: hub.size }, 'waiting for live calls to end')
+      await hub.drain(config.drainTimeoutMs)
+      hub.shutdown()
+      for (const client of app.websocketServer.clients) client.close(1001, 'server shutting down')
+      await new Promise<void>((resolve) => app.websocketServer.close(() => resolve()))
+    },
+  })
 
   const registry = app.metrics.registry
-  const hub = new CallHub(app.pubsub, (slug) => app.synth.voice(slug), { log: app.log })
   new Gauge({ name: 'tts_active_calls', help: 'Media streams live on this instance', registers: [registry], collect() { this.set(hub.size) } })
   const frames = new Counter({ name: 'tts_call_frames_sent_total', help: '20 ms μ-law frames sent to callers', registers: [registry] })
   const errors = new Counter({ name: 'tts_call_protocol_errors_total', help: 'Malformed or unexpected media stream messages, by reason', labelNames: ['reason'], registers: [registry] })
@@ -55,5 +67,4 @@ export default global(async (app, { config }: { config: Config }) => {
     hints: new StartHints(config.calls.streamTokenTtlS * 1000),
   } satisfies Telephony)
 
-  app.addHook('preClose', async () => hub.shutdown())
 })

@@ -80,6 +80,8 @@ export default async function callsRoutes(app: FastifyInstance, { config }: { co
     return voice.slug
   }
 
+  /** Live with a stream begun: only then can an instance hold it (no one is asked otherwise). */
+  const streaming = (call: Call) => isLive(call) && call.streamSid !== null
   const notLive = (callSid: string) => new ApiError('call_not_live', `Call ${callSid} has no live media stream`)
 
   function commandError(err: unknown): never {
@@ -164,7 +166,7 @@ export default async function callsRoutes(app: FastifyInstance, { config }: { co
     },
   }, async (request) => {
     const call = await visible(request, request.params.callSid)
-    return view(call, isLive(call) ? await hub.info(call.callSid!) : null)
+    return view(call, streaming(call) ? await hub.info(call.callSid!) : null)
   })
 
   const SayBody = Type.Object({
@@ -188,7 +190,7 @@ export default async function callsRoutes(app: FastifyInstance, { config }: { co
   }, async (request, reply) => {
     const { callSid } = request.params
     const call = await visible(request, callSid)
-    if (!isLive(call)) throw notLive(callSid)
+    if (!streaming(call)) throw notLive(callSid)
     const voice = request.body.voice_id === undefined ? undefined : voiceSlug(request.body.voice_id)
     await charge(request, request.body.text, voice ?? call.voice)
     const wait = request.query.wait === 'played'
@@ -206,7 +208,7 @@ export default async function callsRoutes(app: FastifyInstance, { config }: { co
   }, async (request) => {
     const { callSid } = request.params
     const call = await visible(request, callSid)
-    if (!isLive(call) || !(await hub.clear(callSid))) throw notLive(callSid)
+    if (!streaming(call) || !(await hub.clear(callSid))) throw notLive(callSid)
     return { cleared: true }
   })
 

@@ -124,6 +124,12 @@ export class CallHub {
     return (await this.remote(callSid, 'close')) !== null
   }
 
+  /** Resolves once no stream is live here, or after `timeoutMs`. */
+  async drain(timeoutMs: number): Promise<void> {
+    const until = Date.now() + timeoutMs
+    while (this.sessions.size > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 100))
+  }
+
   /** Shutting down: every stream here is closed, every wait answered. */
   shutdown(): void {
     for (const u of this.unsubscribe) u()
