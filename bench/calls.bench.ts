@@ -1,0 +1,279 @@
+// Issue 4's call figures, on loopback. The service runs in this process (PGlite on disk, cache
+// off, the default call voice); the callers run in a child process (this file with `clients`), so
+// playing Twilio's side neither shares the server's event loop nor shows up in its memory.
+//  1. Time from `start` to the first `media` frame, p50/p99, beside the synthesizer's own time to
+//     first audio measured in the same run on the same pool.
+//  2. Concurrent calls: calls start 10 a second, each hears its own ~30 s passage in real time,
+//     until N are live at once. The largest N at which no call's audio ever ran dry (the caller's
+//     buffer empty between two frames of the same speech), with p99 time to first frame, and the
+//     server's CPU (all its threads, synthesis included) and live memory per call.
+// `npm run bench -- calls`; BENCH_STAGES=150,200 sets the stages, CALL_VOICE the voice,
+// BENCH_TTFF_RUNS the number of calls in figure 1.
+import { fork } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
+import type { AddressInfo } from 'node:net'
+import twilio from 'twilio'
+import { buildApp } from '../src/app.js'
+import { loadConfig } from '../src/config.js'
+import { openDb } from '../src/store/db.js'
+import { TwilioStream, parseStreamTwiml, sid } from '../test/helpers/twilio-stream.js'
+import { figure, ms, percentile } from './stats.js'
+
+// bench/run.ts starts each benchmark without --expose-gc; memory per call is measured after a
+// full collection, so garbage not yet collected is not counted as a call's.
+setFlagsFromString('--expose-gc')
+const gc = runInNewContext('gc') as () => void
+/** Live memory: the JS heap plus what buffers and typed arrays hold outside it. */
+async function liveBytes(): Promise<number> {
+  // Twice, with a pause: array buffer backing stores are freed by a background task.
+  gc()
+  await new Promise((r) => setTimeout(r, 200))
+  gc()
+  const m = process.memoryUsage()
+  // Not `external`: it also counts PGlite's WebAssembly memory, which grows with the database.
+  return m.heapUsed + m.arrayBuffers
+}
+
+const PUBLIC_BASE = 'https://calls.example.test'
+const ACCOUNT_SID = `AC${'0123456789abcdef'.repeat(2)}`
+const AUTH_TOKEN = 'bench-auth-token'
+const GREETING = 'Thank you for calling Acme Dental, how can we help you today? Our office is open nine to five, Monday through Friday.'
+const TTFF_RUNS = Number(process.env.BENCH_TTFF_RUNS ?? 150)
+const STAGES = (process.env.BENCH_STAGES ?? '150,200,250,300').split(',').map(Number)
+const START_RATE = 10 // calls a second
+
+// --- the callers (child process) ----------------------------------------------------------------
+
+interface CallReport {
+  id: number
+  ttffMs: number
+  underruns: number
+  maxGapMs: number
+  frames: number
+  violations: string[]
+  failed?: string
+}
+
+type ToClients = { type: 'call'; id: number; url: string; to: string; speed: number; hangUpAfterFirst: boolean }
+type FromClients = { type: 'live'; id: number } | { type: 'done'; report: CallReport }
+
+async function runCall(c: ToClients): Promise<CallReport> {
+  const callSid = sid('CA')
+  const params = { CallSid: callSid, AccountSid: ACCOUNT_SID, From: '+15550001111', To: c.to, CallStatus: 'ringing', Direction: 'inbound' }
+  const res = await fetch(`${c.url}/twilio/voice`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilio.getExpectedTwilioSignature(AUTH_TOKEN, `${PUBLIC_BASE}/twilio/voice`, params) },
+    body: new URLSearchParams(params).toString(),
+  })
+  const { url, parameters } = parseStreamTwiml(await res.text())
+  const stream = await TwilioStream.open({ url: c.url.replace('http', 'ws') + new URL(url).pathname, signedUrl: url, authToken: AUTH_TOKEN, callSid, accountSid: ACCOUNT_SID, speed: c.speed })
+  stream.begin(parameters)
+  await stream.until(() => stream.count('media') > 0, 'first media', 60_000)
+  const ttffMs = stream.firstMediaAt - stream.startSentAt
+  process.send!({ type: 'live', id: c.id } satisfies FromClients)
+  let failed: string | undefined
+  if (!c.hangUpAfterFirst) await stream.echoOf(/:e\d+$/, 120_000).catch((err: Error) => (failed = err.message))
+  stream.sendStop()
+  await stream.closed
+  return { id: c.id, ttffMs, underruns: stream.underruns, maxGapMs: stream.maxGapMs, frames: stream.count('media'), violations: stream.violations, failed }
+}
+
+
+// --- the service (this process) -----------------------------------------------------------------
+
+async function main(): Promise<void> {
+  // PGlite on disk, as `npm start` runs it: in memory:// its files would live in this process's
+  // memory and grow with every row, which is not memory a call holds.
+  const dataDir = mkdtempSync(join(tmpdir(), 'cw-calls-bench-'))
+  const db = await openDb({ dataDir })
+  const config = {
+    ...loadConfig({
+      LOG_LEVEL: 'warn', DATA_DIR: 'memory://', CACHE_BYTES: '0', SYNTHESIS_WORKERS: '2',
+      PUBLIC_BASE_URL: PUBLIC_BASE, TWILIO_ACCOUNT_SID: ACCOUNT_SID, TWILIO_AUTH_TOKEN: AUTH_TOKEN,
+      IP_REQUESTS_PER_MINUTE: '1000000', CALL_VOICE: process.env.CALL_VOICE,
+    }),
+  }
+  const app = await buildApp(config, { db, logStream: { write: () => {} } })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`
+  const voice = config.calls.defaultVoice
+  const clients = fork(fileURLToPath(import.meta.url), ['clients'], { execArgv: ['--import', 'tsx'] })
+  const done = new Map<number, (r: CallReport) => void>()
+  const live = new Set<number>()
+  clients.on('message', (m: FromClients) => {
+    if (m.type === 'live') live.add(m.id)
+    else {
+      live.delete(m.report.id)
+      done.get(m.report.id)?.(m.report)
+    }
+  })
+  let nextId = 1
+  const call = (to: string, speed: number, hangUpAfterFirst: boolean) => {
+    const id = nextId++
+    const report = new Promise<CallReport>((resolve) => done.set(id, resolve))
+    clients.send({ type: 'call', id, url, to, speed, hangUpAfterFirst } satisfies ToClients)
+    return report
+  }
+
+  try {
+    await timeToFirstMedia(app, voice, call)
+    await concurrency(app, voice, call, live)
+  } finally {
+    clients.kill()
+    await app.close()
+    await db.close()
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+}
+
+type Place = (to: string, speed: number, hangUpAfterFirst: boolean) => Promise<CallReport>
+
+async function timeToFirstMedia(app: Awaited<ReturnType<typeof buildApp>>, voice: string, call: Place): Promise<void> {
+  const { putNumber } = await import('../src/store/numbers.js')
+  await putNumber(app.db, { e164: '+15005550006', greeting: GREETING, voice, bargeInDigit: null })
+  // The server's own view (start received → first frame handed to the socket), beside the caller's.
+  const served: number[] = []
+  const observe = app.telephony.metrics.firstMedia
+  app.telephony.metrics.firstMedia = (s) => (served.push(s * 1000), observe(s))
+  const ttfa = async () => {
+    const controller = new AbortController()
+    const start = performance.now()
+    for await (const chunk of app.synth.stream(GREETING, { voice, speed: 1, signal: controller.signal })) {
+      if (chunk.samples.length > 0) break
+    }
+    return performance.now() - start
+  }
+  for (let i = 0; i < 20; i++) {
+    await ttfa()
+    await call('+15005550006', 1, true)
+  }
+  const synth: number[] = []
+  const ttff: number[] = []
+  // Each measurement starts on an idle pool: a cancelled Flite segment still runs to its end, so
+  // the look-ahead of the one before would otherwise hold a worker.
+  const idle = async () => {
+    while (app.pool.running + app.pool.queued > 0) await new Promise((r) => setTimeout(r, 2))
+  }
+  for (let i = 0; i < TTFF_RUNS; i++) {
+    synth.push(await ttfa())
+    await idle()
+    ttff.push((await call('+15005550006', 1, true)).ttffMs)
+    await idle()
+  }
+  const [p50, p99, s50, s99] = [percentile(ttff, 50), percentile(ttff, 99), percentile(synth, 50), percentile(synth, 99)]
+  const server = served.slice(-TTFF_RUNS)
+  console.log(`first segment: "${app.synth.segments(GREETING)[0]}" (${voice}, cache off, ${TTFF_RUNS} calls one after another)`)
+  figure('time from start to first media frame', `p50 ${ms(p50)}, p99 ${ms(p99)}`,
+    `synthesizer time to first audio p50 ${ms(s50)}, p99 ${ms(s99)}; ratio ${(p50 / s50).toFixed(2)}x; server side p50 ${ms(percentile(server, 50))}`,
+    'p50 <= 1.3x synthesizer + 5 ms', p50 <= 1.3 * s50 + 5)
+}
+
+const SENTENCES = [
+  'Thank you for calling the city library information line.',
+  'Our main branch is open from nine in the morning until eight in the evening, Monday through Thursday.',
+  'On Fridays and Saturdays we close at five, and on Sundays we open at noon.',
+  'To renew a book, please have your library card number ready.',
+  'Items may be renewed up to three times, unless another reader has placed a hold on them.',
+  'Computers may be reserved for up to two hours a day.',
+  'Thank you for your patience, and have a wonderful day.',
+]
+
+/** Its own passage for each call: the same length, but different words (nothing could be shared). */
+function passage(n: number): string {
+  return `Caller number ${n}. ${SENTENCES.join(' ')} Your reference is ${String(n).split('').join(' ')}.`
+}
+
+async function concurrency(app: Awaited<ReturnType<typeof buildApp>>, voice: string, call: Place, live: Set<number>): Promise<void> {
+  const { putNumber } = await import('../src/store/numbers.js')
+  let audioS = 0
+  for await (const c of app.synth.stream(passage(1), { voice, speed: 1 })) audioS += c.samples.length / app.synth.voice(voice)!.sampleRate
+  console.log(`passage: ${audioS.toFixed(1)} s of audio per call; calls start ${START_RATE}/s`)
+
+  let best: { n: number; p99: number; cpu: number; kb: number } | null = null
+  let numberSeq = 100
+  for (const n of STAGES) {
+    // One dialled number per call, so that each call's greeting is its own passage.
+    const numbers: string[] = []
+    for (let i = 0; i < n; i++) {
+      const e164 = `+1500555${String(numberSeq++).padStart(4, '0')}`
+      await putNumber(app.db, { e164, greeting: passage(numberSeq), voice, bargeInDigit: null })
+      numbers.push(e164)
+    }
+    const baseLive = await liveBytes()
+    const baseRss = process.memoryUsage().rss
+    const reports: Promise<CallReport>[] = []
+    const t0 = performance.now()
+    for (let i = 0; i < n; i++) {
+      // On a fixed schedule, so a slow moment does not lower the rate.
+      await new Promise((r) => setTimeout(r, Math.max(0, t0 + (i * 1000) / START_RATE - performance.now())))
+      reports.push(call(numbers[i], 1, false))
+    }
+    // The plateau: from the moment all n are live until the first one ends.
+    await until(() => live.size >= n || performance.now() - t0 > (n / START_RATE + 20) * 1000)
+    const reachedN = live.size
+    const cpu0 = process.cpuUsage()
+    const w0 = performance.now()
+    let peakRss = 0
+    const samples: number[] = []
+    while (live.size >= n * 0.98 && performance.now() - w0 < 10_000) {
+      peakRss = Math.max(peakRss, process.memoryUsage().rss)
+      await new Promise((r) => setTimeout(r, 250))
+    }
+    const cpu = process.cpuUsage(cpu0)
+    const wallS = (performance.now() - w0) / 1000
+    // Live memory at a few moments of the plateau (each after a full GC; taken after the CPU
+    // window, since a collection costs CPU).
+    for (let i = 0; i < 3 && live.size >= n * 0.95; i++) {
+      samples.push(await liveBytes())
+      await new Promise((r) => setTimeout(r, 500))
+    }
+    const all = await Promise.all(reports)
+    const failed = all.filter((r) => r.failed || r.underruns > 0 || r.violations.length > 0)
+    const p99 = percentile(all.map((r) => r.ttffMs), 99)
+    const cpuPerCall = ((cpu.user + cpu.system) / 1e6 / wallS / reachedN) * 100
+    const kbPerCall = (Math.max(...samples) - baseLive) / 1024 / reachedN
+    const rssKbPerCall = (peakRss - baseRss) / 1024 / reachedN
+    const worstGap = Math.max(...all.map((r) => r.maxGapMs))
+    console.log(`  ${n} calls: ${reachedN} live at once, ${failed.length} with an underrun or error (worst gap ${worstGap.toFixed(0)} ms), ` +
+      `time to first frame p50 ${ms(percentile(all.map((r) => r.ttffMs), 50))} p99 ${ms(p99)}, ` +
+      `server CPU ${cpuPerCall.toFixed(2)}% of a core per call, memory ${kbPerCall.toFixed(0)} KB per call live after GC (RSS grew ${rssKbPerCall.toFixed(0)} KB per call; plateau ${wallS.toFixed(1)} s)`)
+    if (failed.length > 0) {
+      const f = failed.find((r) => r.failed || r.violations.length)
+      if (f) console.log(`    e.g. call ${f.id}: ${f.failed ?? f.violations[0]}`)
+      break
+    }
+    best = { n: reachedN, p99, cpu: cpuPerCall, kb: kbPerCall }
+    await until(() => app.telephony.hub.size === 0 && app.pool.running + app.pool.queued === 0)
+  }
+  if (!best) {
+    figure('concurrent calls without underrun', `N < ${STAGES[0]}`, 'every stage had an underrun', 'N >= 150, p99 first frame <= 250 ms, <= 300 KB/call', false)
+    return
+  }
+  // Calls last the passage's length, so 10 a second can never have more than 10 × that live.
+  const ceiling = Math.floor(START_RATE * audioS)
+  if (best.n >= STAGES[STAGES.length - 1]) console.log(`  (every stage passed; ${START_RATE}/s × ${audioS.toFixed(1)} s cannot have more than ~${ceiling} live at once)`)
+  figure('concurrent calls without underrun', `N ${best.n >= STAGES[STAGES.length - 1] ? '>=' : '='} ${best.n}`,
+    `p99 time to first frame ${ms(best.p99)}, server CPU ${best.cpu.toFixed(2)}% of a core and ${best.kb.toFixed(0)} KB per call`,
+    'N >= 150, p99 first frame <= 250 ms, <= 300 KB/call', best.n >= 150 && best.p99 <= 250 && best.kb <= 300)
+}
+
+async function until(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((r) => setTimeout(r, 20))
+}
+
+// Last, so that every constant above is initialized before main() runs.
+if (process.argv[2] === 'clients') {
+  process.on('message', (c: ToClients) => {
+    runCall(c).then(
+      (report) => process.send!({ type: 'done', report } satisfies FromClients),
+      (err: Error) => process.send!({ type: 'done', report: { id: c.id, ttffMs: NaN, underruns: 0, maxGapMs: 0, frames: 0, violations: [], failed: err.message } } satisfies FromClients),
+    )
+  })
+} else {
+  await main()
+}
