@@ -11,8 +11,14 @@ declare module '@echogarden/espeak-ng-emscripten' {
     list_voices(): { name: string; identifier: string; languages: { priority: number; name: string }[] }[]
     /** Calls back with each piece of audio; returning true stops the synthesis. */
     synthesize(text: string, callback: (samples: Int16Array, events: unknown[]) => boolean): void
-    synthesize_ipa(text: string): { code: number; ipa: string }
+    /** IPA (phonemeMode 1) in a string the caller must free; phonemes joined by `_`, clauses by ` | `. */
+    text_to_phonemes(text: string, phonemeMode: number): { ptr: number }
   }
-  const init: () => Promise<{ eSpeakNGWorker: new () => EspeakNGWorker }>
+  export interface EspeakModule {
+    eSpeakNGWorker: new () => EspeakNGWorker
+    HEAPU8: Uint8Array
+    _free(ptr: number): void
+  }
+  const init: () => Promise<EspeakModule>
   export default init
 }
