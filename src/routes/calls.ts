@@ -142,19 +142,22 @@ export default async function callsRoutes(app: FastifyInstance, { config }: { co
     return reply.code(201).send(view(call, null))
   })
 
-  app.get<{ Querystring: { limit?: number; live?: boolean } }>('/v1/calls', {
+  // Query strings are not coerced here (the app's ajv has coerceTypes off): numbers and booleans
+  // arrive as text and are checked as such.
+  app.get<{ Querystring: { limit?: string; live?: 'true' | 'false' } }>('/v1/calls', {
     onRequest: app.requireKey('calls'),
     schema: {
       summary: 'Recent calls, newest first', tags: ['calls'], security: keySecurity,
       querystring: Type.Object({
-        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
-        live: Type.Optional(Type.Boolean({ description: 'Only calls not yet over' })),
+        limit: Type.Optional(Type.String({ pattern: '^(200|1[0-9]{2}|[1-9][0-9]?)$', description: '1 to 200; 50 by default' })),
+        live: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')], { description: 'true: only calls not yet over' })),
       }),
       response: { 200: Type.Object({ calls: Type.Array(CallView) }), ...protectedErrors },
     },
   }, async (request) => {
     const key = request.apiKey!
-    const calls = await listCalls(app.db, { keyId: key.scopes.includes('admin') ? undefined : key.id, limit: request.query.limit ?? 50, liveOnly: request.query.live })
+    const { limit = '50', live } = request.query
+    const calls = await listCalls(app.db, { keyId: key.scopes.includes('admin') ? undefined : key.id, limit: Number(limit), liveOnly: live === 'true' })
     return { calls: calls.map((c) => view(c, c.callSid ? hub.local(c.callSid)?.info() ?? null : null)) }
   })
 

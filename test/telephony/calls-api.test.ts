@@ -166,3 +166,46 @@ describe('numbers', () => {
     expect((await api(rig.apps[0], 'GET', path, admin)).status).toBe(404)
   })
 })
+
+describe('every calls and numbers route', () => {
+  const CA = 'CA0123456789abcdef0123456789abcdef'
+  const routes: [string, string, unknown, 'calls' | 'admin'][] = [
+    ['POST', '/v1/calls', { to: '+15551234567', text: 'Hi' }, 'calls'],
+    ['GET', '/v1/calls', undefined, 'calls'],
+    ['GET', `/v1/calls/${CA}`, undefined, 'calls'],
+    ['POST', `/v1/calls/${CA}/say`, { text: 'Hi' }, 'calls'],
+    ['POST', `/v1/calls/${CA}/clear`, undefined, 'calls'],
+    ['POST', `/v1/calls/${CA}/hangup`, undefined, 'calls'],
+    ['PUT', '/v1/numbers/+15005550123', { greeting: 'Hi', voice_id: 'slt' }, 'admin'],
+    ['GET', '/v1/numbers', undefined, 'admin'],
+    ['GET', '/v1/numbers/+15005550123', undefined, 'admin'],
+    ['DELETE', '/v1/numbers/+15005550123', undefined, 'admin'],
+  ]
+
+  it.each(routes)('%s %s wants a key (401) with its scope (403)', async (method, path, body, scope) => {
+    const none = await fetch(rig.apps[0].url + path, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined })
+    expect(none.status).toBe(401)
+    expect((await none.json()).error.code).toBe('unauthorized')
+    const wrong = await api(rig.apps[0], method, path, await rig.key(scope === 'admin' ? ['calls'] : ['tts']), body)
+    expect(wrong.status).toBe(403)
+    expect((await wrong.json()).error.code).toBe('forbidden')
+  })
+
+  it('lists with a limit and only the live ones on request', async () => {
+    const body = await (await place({})).json()
+    const live = await (await api(rig.apps[0], 'GET', '/v1/calls?live=true&limit=200', key)).json()
+    expect(live.calls.map((c: { call_sid: string }) => c.call_sid)).toContain(body.call_sid)
+    expect(live.calls.every((c: { ended_at: string | null }) => c.ended_at === null)).toBe(true)
+    expect((await (await api(rig.apps[0], 'GET', '/v1/calls?limit=1', key)).json()).calls).toHaveLength(1)
+    for (const q of ['limit=0', 'limit=201', 'limit=x', 'live=yes']) expect((await api(rig.apps[0], 'GET', `/v1/calls?${q}`, key)).status).toBe(400)
+    await hangUpAll()
+  })
+
+  it('counts frames and first media in /metrics', async () => {
+    const text = await (await fetch(`${rig.apps[0].url}/metrics`)).text()
+    const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1])
+    expect(value('tts_call_frames_sent_total')).toBeGreaterThan(0)
+    expect(value('tts_call_time_to_first_media_seconds_count')).toBeGreaterThan(0)
+    expect(value('tts_active_calls')).toBe(0)
+  })
+})
