@@ -91,7 +91,9 @@ export function createResampler(fromRate: number, toRate: number): Resampler {
   checkRate('toRate', toRate)
   const stages = plan(fromRate, toRate).map((s) => build(s, toRate))
   if (stages.length === 0) {
-    return { fromRate, toRate, push: (chunk) => chunk.slice(), flush: () => new Int16Array(0) }
+    // Same rate: hand the chunk on as it is. Callers only read it, and a copy here would
+    // duplicate every cached segment on every response.
+    return { fromRate, toRate, push: (chunk) => chunk, flush: () => new Int16Array(0) }
   }
   if (stages.length === 1) {
     const [only] = stages

@@ -71,6 +71,7 @@ export class Synthesizer {
     const stop = () => controller.abort()
     signal?.addEventListener('abort', stop, { once: true })
     const jobs: (SegmentAudio | undefined)[] = []
+    let finished = false
     try {
       for (let i = 0; i < parts.length; i++) {
         jobs[i] ??= this.job(info, parts[i], speed, i === 0 ? 'high' : 'normal', controller.signal)
@@ -89,9 +90,12 @@ export class Synthesizer {
         jobs[i] = undefined
         yield { samples: new Int16Array(0), segment: i, last: true }
       }
+      finished = true
     } finally {
       signal?.removeEventListener('abort', stop)
-      controller.abort()
+      // Frees look-ahead work when the consumer stopped early. Not after a normal end, where
+      // nothing is left to stop and building an AbortError costs a stack trace per request.
+      if (!finished) controller.abort()
     }
   }
 

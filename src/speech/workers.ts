@@ -28,6 +28,8 @@ interface Task {
   request: WorkerRequest
   channel: Channel<Int16Array | SpeechStatus | string>
   cancelled: boolean
+  /** Detaches the task from its abort signal once it is settled. */
+  release?: () => void
 }
 
 interface Slot {
@@ -137,7 +139,13 @@ export class SynthesisPool {
       task.channel.fail(abortError())
       return task
     }
-    signal?.addEventListener('abort', () => this.cancel(task), { once: true })
+    if (signal) {
+      // One listener per task on a signal that may outlive hundreds of tasks (a long text):
+      // remove it as soon as the task is settled.
+      const onAbort = () => this.cancel(task)
+      signal.addEventListener('abort', onAbort, { once: true })
+      task.release = () => signal.removeEventListener('abort', onAbort)
+    }
     this.queues[priority].push(task)
     this.dispatch()
     return task
@@ -146,6 +154,7 @@ export class SynthesisPool {
   private cancel(task: Task): void {
     if (task.cancelled) return
     task.cancelled = true
+    task.release?.()
     task.channel.fail(abortError())
     for (const queue of Object.values(this.queues)) {
       const index = queue.indexOf(task)
@@ -186,6 +195,7 @@ export class SynthesisPool {
     if (reply.type === 'result') task.channel.push(reply.value)
     if (reply.type === 'error') task.channel.fail(new Error(reply.message))
     else task.channel.end()
+    task.release?.()
     slot.task = null
     slot.worker.unref()
     this.dispatch()
@@ -193,6 +203,7 @@ export class SynthesisPool {
 
   private onCrash(slot: Slot, err: Error): void {
     if (this.closing) return
+    slot.task?.release?.()
     slot.task?.channel.fail(err)
     slot.worker.removeAllListeners()
     const index = this.slots.indexOf(slot)
