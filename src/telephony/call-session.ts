@@ -120,7 +120,6 @@ export class CallSession {
   context: CallContext | null = null
   framesSent = 0
   framesPlayed = 0
-  readonly openedAt = performance.now()
 
   private state: 'new' | 'connected' | 'starting' | 'live' | 'ended' = 'new'
   private generation = 0
@@ -152,10 +151,6 @@ export class CallSession {
     socket.on('close', () => this.end('socket closed'))
     socket.on('error', () => this.end('socket error'))
     this.startTimer = setTimeout(() => this.refuse('no start message'), o.startTimeoutMs ?? 10_000)
-  }
-
-  get live(): boolean {
-    return this.state === 'live'
   }
 
   get msPlayed(): number {

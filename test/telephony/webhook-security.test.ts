@@ -107,3 +107,19 @@ describe('the start message', () => {
     await stream.closed
   })
 })
+
+describe('without Twilio settings', () => {
+  it('answers 503 to webhooks, streams and calls rather than trusting anything', async () => {
+    const bare = await startCallRig({ env: { TWILIO_AUTH_TOKEN: '', TWILIO_ACCOUNT_SID: '' } })
+    try {
+      const res = await postWebhook(bare.apps[0], '/twilio/voice', { ...voice, CallSid: sid('CA') })
+      expect(res.status).toBe(503)
+      await expect(TwilioStream.open({ url: upstream(bare.apps[0], MEDIA), signedUrl: MEDIA, authToken: AUTH_TOKEN })).rejects.toMatchObject({ status: 503 })
+      const key = await bare.key()
+      const placed = await fetch(`${bare.apps[0].url}/v1/calls`, { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: JSON.stringify({ to: '+15551234567', text: 'Hi' }) })
+      expect(placed.status).toBe(503)
+    } finally {
+      await bare.close()
+    }
+  })
+})
