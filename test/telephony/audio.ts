@@ -16,6 +16,31 @@ export async function expectedMulaw(synth: Synthesizer, text: string, voice: str
   return padded
 }
 
+/** The same text as linear PCM16 at 8 kHz (resampled, not μ-law coded), frame-padded with zeros. */
+export async function expectedPcm8k(synth: Synthesizer, text: string, voice: string): Promise<Int16Array> {
+  const info = synth.voice(voice)!
+  const encoder = createEncoder('pcm16', { inputRate: info.sampleRate, outputRate: 8000 })
+  const parts: Uint8Array[] = []
+  for await (const { samples } of synth.stream(text, { voice, speed: 1 })) if (samples.length) parts.push(encoder.push(samples))
+  parts.push(encoder.end())
+  const bytes = Buffer.concat(parts)
+  const out = new Int16Array(Math.ceil(bytes.length / 2 / 160) * 160)
+  out.set(new Int16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2))
+  return out
+}
+
+/** SNR in dB of decoded μ-law `got` against linear PCM `ref`. */
+export function snrAgainstPcm(ref: Int16Array, got: Uint8Array): number {
+  const y = decodeMulaw(got)
+  let signal = 0
+  let noise = 0
+  for (let i = 0; i < ref.length; i++) {
+    signal += ref[i] * ref[i]
+    noise += (ref[i] - (y[i] ?? 0)) ** 2
+  }
+  return 10 * Math.log10(signal / noise)
+}
+
 /** Signal-to-noise ratio in dB of `got` against `ref`, both μ-law decoded (Infinity when identical). */
 export function snrDb(ref: Uint8Array, got: Uint8Array): number {
   const a = decodeMulaw(ref)

@@ -5,7 +5,7 @@ import { findCall } from '../../src/store/calls.js'
 import { putNumber } from '../../src/store/numbers.js'
 import { OUR_NUMBER, PUBLIC_BASE, callIn, postWebhook, startCallRig, type CallRig } from '../helpers/twilio-app.js'
 import { parseStreamTwiml, sid } from '../helpers/twilio-stream.js'
-import { expectedMulaw, snrDb } from './audio.js'
+import { expectedMulaw, expectedPcm8k, snrAgainstPcm, snrDb } from './audio.js'
 
 let rig: CallRig
 const GREETING = 'Thank you for calling Acme Dental. Our office is open from nine to five, Monday through Friday.'
@@ -69,9 +69,12 @@ describe('the media stream', () => {
     expect(got.length % 160).toBe(0)
     expect(got.length).toBe(want.length)
     const snr = snrDb(want, got)
-    console.log(`greeting over the call: ${got.length / 8000} s of audio, SNR against direct synthesis ${snr} dB`)
+    // And against the linear 8 kHz audio before μ-law: only G.711's own quantization noise.
+    const linear = snrAgainstPcm(await expectedPcm8k(rig.apps[0].app.synth, GREETING, 'kal16'), got)
+    console.log(`greeting over the call: ${got.length / 8000} s of audio; SNR against direct synthesis through the same encoder ${snr} dB (bit-identical); against linear PCM at 8 kHz ${linear.toFixed(1)} dB (μ-law quantization)`)
     expect(snr).toBe(Infinity)
     expect(got.equals(want)).toBe(true)
+    expect(linear).toBeGreaterThan(30)
     // A mark after each segment, and pacing marks in between, every one echoed once played.
     const segments = rig.apps[0].app.synth.segments(GREETING).length
     expect(stream.received.filter((r) => /^g0:s\d+$/.test(r.name ?? ''))).toHaveLength(segments - 1)
