@@ -58,5 +58,9 @@ async function stop(signal: string): Promise<void> {
     process.exit(1)
   }
 }
+// SIGHUP: rescan MODELS_DIR for Piper voices, as POST /v1/voices/reload does.
+process.on('SIGHUP', () => {
+  app.reloadVoices().catch((err: Error) => app.log.error({ err: { message: err.message } }, 'voice reload failed'))
+})
 process.on('SIGTERM', () => void stop('SIGTERM'))
 process.on('SIGINT', () => void stop('SIGINT'))

@@ -9,6 +9,7 @@ import { SynthesisPool } from '../speech/workers.js'
 import { Synthesizer } from '../speech/synthesizer.js'
 import { AUDIO_FORMATS, SAMPLE_RATES, createEncoder, isAudioFormat, type AudioFormat } from '../audio/encoder.js'
 import { wavHeader } from '../audio/wav.js'
+import { ConfigError, loadConfig } from '../config.js'
 
 const USAGE = 'usage: npm run say -- [--voice slt] [--format wav|pcm16|mulaw|alaw] [--rate HZ] [--speed 0.5-2] [-o FILE] [TEXT] | --list-voices'
 
@@ -39,7 +40,9 @@ function options(argv: string[]) {
 async function main(argv: string[]): Promise<void> {
   const opts = options(argv)
   if (opts.help) return void console.log(USAGE)
-  const pool = new SynthesisPool(1)
+  const config = loadConfig()
+  // One worker: a command line speaks one text; MODELS_DIR and TTS_DEVICE apply as in the service.
+  const pool = new SynthesisPool(1, { modelsDir: config.modelsDir, device: config.ttsDevice, piperThreads: config.piperThreads })
   try {
     const voices = await pool.voices()
     if (opts['list-voices']) {
@@ -79,7 +82,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  const known = err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+  const known = err instanceof UsageError || err instanceof ConfigError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
   console.error(`say: ${known ? (err as Error).message : `failed: ${(err as Error).message}`}`)
   if (known) console.error(USAGE)
   process.exitCode = known ? 2 : 1

@@ -66,6 +66,14 @@ export default global(async (app) => {
       for (const v of app.synth.voices()) this.inc({ engine: v.engine })
     },
   })
+  new Gauge({
+    name: 'tts_voice_device', help: 'Piper voices by the device they run on (1 per voice)', labelNames: ['voice', 'device'], registers: [registry],
+    collect() {
+      this.reset()
+      for (const v of app.pool.lastStatus?.piper.voices ?? []) this.set({ voice: v.id, device: v.device }, 1)
+    },
+  })
+  new Gauge({ name: 'tts_models_skipped', help: 'Model files in MODELS_DIR that could not be loaded', registers: [registry], collect() { this.set(app.pool.lastStatus?.piper.skipped.length ?? 0) } })
   new Gauge({ name: 'tts_synthesis_queue_depth', help: 'Synthesis tasks waiting for a worker', registers: [registry], collect() { this.set(app.pool.queued) } })
   new Gauge({ name: 'tts_synthesis_running', help: 'Synthesis tasks running on a worker', registers: [registry], collect() { this.set(app.pool.running) } })
   new Gauge({ name: 'tts_synthesis_workers', help: 'Synthesis worker threads', registers: [registry], collect() { this.set(app.pool.size) } })

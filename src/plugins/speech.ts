@@ -1,6 +1,8 @@
 // The speech core on the app: the worker pool, the synthesizer over it, and the voice catalog,
-// which is written to the voices table at start-up (stable uuid per slug).
+// which is written to the voices table at start-up (stable uuid per slug) and again whenever the
+// engines are reloaded (Piper voices dropped into MODELS_DIR).
 import { SynthesisPool } from '../speech/workers.js'
+import type { SpeechStatus } from '../speech/worker-protocol.js'
 import { Synthesizer } from '../speech/synthesizer.js'
 import { syncVoices } from '../store/voices.js'
 import type { Config } from '../config.js'
@@ -12,13 +14,20 @@ declare module 'fastify' {
     pool: SynthesisPool
     synth: Synthesizer
     voices: VoiceCatalog
+    /** Rescans MODELS_DIR in every worker and brings the synthesizer and the catalog up to date. */
+    reloadVoices(): Promise<SpeechStatus>
   }
 }
 
 const CATALOG_REFRESH_MS = 30_000
 
 export default global(async (app, { config }: { config: Config }) => {
-  const pool = new SynthesisPool(config.synthesisWorkers)
+  const pool = new SynthesisPool(config.synthesisWorkers, {
+    modelsDir: config.modelsDir,
+    device: config.ttsDevice,
+    piperThreads: config.piperThreads,
+    warn: (message) => app.log.warn(message),
+  })
   app.addHook('onClose', () => pool.close())
   const spoken = await pool.voices()
   const synth = new Synthesizer(pool, spoken, { cacheBytes: config.cacheBytes })
@@ -35,4 +44,13 @@ export default global(async (app, { config }: { config: Config }) => {
   app.decorate('pool', pool)
   app.decorate('synth', synth)
   app.decorate('voices', catalog)
+  app.decorate('reloadVoices', async () => {
+    const status = await pool.reload()
+    synth.setVoices(status.voices)
+    catalog.setSpoken(status.voices)
+    await syncVoices(app.db, status.voices)
+    await catalog.refresh()
+    app.log.info({ voices: status.voices.length, piper: status.piper.voices.length, skipped: status.piper.skipped.length }, 'voices reloaded')
+    return status
+  })
 })

@@ -22,10 +22,15 @@ export class VoiceCatalog {
 
   constructor(
     private readonly db: Queryable,
-    private readonly spoken: VoiceInfo[],
+    private spoken: VoiceInfo[],
   ) {
     // Until the table has been read, what the engines report is the catalog.
     this.set(spoken.map((v) => ({ id: voiceId(v.id), slug: v.id, name: v.name, language: v.language, gender: v.gender, engine: v.engine, sampleRate: v.sampleRate })))
+  }
+
+  /** What the engines can speak changed (a reload); takes effect on the next refresh. */
+  setSpoken(voices: VoiceInfo[]): void {
+    this.spoken = voices
   }
 
   /** Reads the table; on failure the previous catalog stays. */

@@ -16,6 +16,14 @@ const Health = Type.Object({
     database: Type.Boolean(),
     redis: Type.Boolean({ description: 'False only when Redis is configured and not answering' }),
   }),
+  speech: Type.Object({
+    voices: Type.Integer(),
+    piper: Type.Object({
+      voices: Type.Array(Type.Object({ id: Type.String(), device: Type.String() })),
+      skipped: Type.Array(Type.Object({ file: Type.String(), reason: Type.String() }), { description: 'Model files that could not be loaded, and why' }),
+      warning: Type.Optional(Type.String({ description: 'e.g. TTS_DEVICE=cuda fell back to the CPU' })),
+    }),
+  }),
   backends: Type.Object({
     database: Type.String({ description: 'postgres or pglite (embedded)' }),
     limits: Type.String({ description: 'redis, or memory (per instance)' }),
@@ -51,9 +59,19 @@ export default async function healthRoutes(app: FastifyInstance) {
       status,
       timestamp: new Date().toISOString(),
       components: { tts_model: tts, database: db, redis },
+      speech: speech(app),
       backends: { database: app.db.kind, limits: app.limiter.backend },
     })
   })
+}
+
+/** From the pool's last status: a poll never waits behind synthesis work. */
+function speech(app: FastifyInstance) {
+  const piper = app.pool.lastStatus?.piper
+  return {
+    voices: app.synth.voices().length,
+    piper: { voices: piper?.voices.map((v) => ({ id: v.id, device: v.device })) ?? [], skipped: piper?.skipped ?? [], warning: piper?.warning },
+  }
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {

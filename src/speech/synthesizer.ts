@@ -38,7 +38,7 @@ type SegmentAudio = Iterable<Int16Array> | AsyncIterable<Int16Array>
 
 export class Synthesizer {
   readonly cache: SegmentCache
-  private readonly byId: Map<string, VoiceInfo>
+  private byId: Map<string, VoiceInfo>
 
   constructor(
     private readonly pool: SynthesisPool,
@@ -47,6 +47,11 @@ export class Synthesizer {
   ) {
     this.byId = new Map(voices.map((v) => [v.id, v]))
     this.cache = new SegmentCache(options.cacheBytes)
+  }
+
+  /** After the engines were reloaded (a Piper voice added or removed). */
+  setVoices(voices: VoiceInfo[]): void {
+    this.byId = new Map(voices.map((v) => [v.id, v]))
   }
 
   voices(): VoiceInfo[] {
