@@ -16,6 +16,9 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'bad_request',
 }
 
+/** SQLSTATEs for text the database cannot store: invalid byte sequence (a NUL), untranslatable character. */
+const UNSTORABLE_TEXT = new Set(['22021', '22P05'])
+
 const MESSAGES: Partial<Record<ErrorCode, string>> = {
   invalid_json: 'The request body is not valid JSON',
   unsupported_media_type: 'Unsupported content type: send application/json',
@@ -35,6 +38,11 @@ function map(err: FastifyError | Error, bodyLimit: number): Mapped {
   }
   const fe = err as FastifyError
   if (fe.validation) return { status: 400, code: 'validation_failed', message: validationMessage(fe) }
+  // Text PostgreSQL cannot store (U+0000; or a character the server's encoding lacks) came from
+  // the client, in a field that passed validation: the client's error, not ours.
+  if (fe.code !== undefined && UNSTORABLE_TEXT.has(fe.code)) {
+    return { status: 400, code: 'validation_failed', message: 'The request contains a character that cannot be stored (such as U+0000)' }
+  }
   const code = fe.code ? FASTIFY_CODES[fe.code] : undefined
   if (code === 'payload_too_large') {
     return { status: 413, code, message: `The request body is larger than ${bodyLimit} bytes` }
