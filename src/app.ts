@@ -6,7 +6,7 @@ import type { DestinationStream } from 'pino'
 import type { Config } from './config.js'
 import type { Db } from './store/db.js'
 import { createLogger, genReqId, trustProxyOption } from './plugins/logging.js'
-import errors from './plugins/errors.js'
+import errors, { sendError } from './plugins/errors.js'
 import security from './plugins/security.js'
 import metrics from './plugins/metrics.js'
 import store from './plugins/store.js'
@@ -43,6 +43,14 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     trustProxy: trustProxyOption(config.trustProxy),
     forceCloseConnections: 'idle',
     return503OnClosing: false, // the errors plugin answers in our error shape instead
+    // A URL the router cannot decode, or a path parameter over maxParamLength: Fastify's own
+    // answers have another shape (and echo the path back), so these get ours.
+    frameworkErrors: (err, request, reply) =>
+      void sendError(request, reply, {
+        status: 400,
+        code: 'bad_request',
+        message: err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path parameter is too long' : 'The URL is not valid',
+      }),
     // Wrong types are an error, not something to coerce; unknown fields are refused where a
     // schema says additionalProperties: false.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
