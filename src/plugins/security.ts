@@ -25,7 +25,7 @@ export default global(async (app, { config }: { config: Config }) => {
   // Only the listed origins get CORS headers; with none listed, browsers on other origins are refused.
   await app.register(cors, {
     origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,
-    methods: ['GET', 'POST', 'OPTIONS'],
+    methods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
     allowedHeaders: ['content-type', 'authorization', 'x-api-key', 'x-request-id'],
     exposedHeaders: EXPOSED_HEADERS,
     maxAge: 600,

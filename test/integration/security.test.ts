@@ -6,12 +6,17 @@ import { openRedis } from '../../src/store/redis.js'
 import { PubSub } from '../../src/store/pubsub.js'
 import { errorOf, startApp, type TestApp } from '../helpers/app.js'
 
-const ROUTES: Array<{ method: 'GET' | 'POST'; path: string; body?: unknown; scope: boolean }> = [
-  { method: 'GET', path: '/v1/voices', scope: true },
-  { method: 'GET', path: '/v1/usage', scope: false },
-  { method: 'GET', path: '/v1/auth/verify', scope: false },
-  { method: 'POST', path: '/v1/tts', body: { text: 'Hello there.', voice_id: 'kal' }, scope: true },
-  { method: 'POST', path: '/v1/audio/speech', body: { model: 'tts-1', input: 'Hello there.', voice: 'alloy', response_format: 'wav' }, scope: true },
+type Scope = 'tts' | 'calls' | 'admin'
+const ROUTES: Array<{ method: 'GET' | 'POST' | 'PUT'; path: string; body?: unknown; scope: Scope | null }> = [
+  { method: 'GET', path: '/v1/voices', scope: 'tts' },
+  { method: 'GET', path: '/v1/usage', scope: null },
+  { method: 'GET', path: '/v1/auth/verify', scope: null },
+  { method: 'POST', path: '/v1/tts', body: { text: 'Hello there.', voice_id: 'kal' }, scope: 'tts' },
+  { method: 'POST', path: '/v1/audio/speech', body: { model: 'tts-1', input: 'Hello there.', voice: 'alloy', response_format: 'wav' }, scope: 'tts' },
+  { method: 'GET', path: '/v1/calls', scope: 'calls' },
+  { method: 'GET', path: '/v1/numbers', scope: 'admin' },
+  { method: 'PUT', path: '/v1/numbers/+15551230000', body: { greeting: 'Hello.', voice_id: 'kal16' }, scope: 'admin' },
+  { method: 'POST', path: '/v1/voices/reload', scope: 'admin' },
 ]
 
 let t: TestApp
@@ -32,6 +37,10 @@ beforeAll(async () => {
   admin = await t.key({ scopes: ['admin'] })
 })
 afterAll(() => t?.close())
+
+/** A key that has the route's scope, and one that lacks it (`good` has only tts). */
+const holder = (scope: Scope | null) => (scope === 'calls' ? callsOnly : scope === 'admin' ? admin : good)
+const lacker = (scope: Scope) => (scope === 'tts' ? callsOnly : good)
 
 function call(route: (typeof ROUTES)[number], headers: Record<string, string>) {
   return fetch(t.url + route.path, {
@@ -60,17 +69,18 @@ describe.each(ROUTES)('$method $path', (route) => {
     expect(err.request_id).toBe(res.headers.get('x-request-id'))
   })
 
-  it.runIf(route.scope)('refuses a key without the tts scope with 403', async () => {
-    const res = await call(route, { 'x-api-key': callsOnly })
+  it.runIf(route.scope)(`refuses a key without the ${route.scope} scope with 403`, async () => {
+    const res = await call(route, { 'x-api-key': lacker(route.scope!) })
     expect(res.status).toBe(403)
     expect((await errorOf(res)).code).toBe('forbidden')
   })
 
   it('accepts a good key in x-api-key, as a Bearer token, and an admin key', async () => {
-    const ways: Array<Record<string, string>> = [{ 'x-api-key': good }, { authorization: `Bearer ${good}` }, { 'x-api-key': admin }]
+    const key = holder(route.scope)
+    const ways: Array<Record<string, string>> = [{ 'x-api-key': key }, { authorization: `Bearer ${key}` }, { 'x-api-key': admin }]
     for (const headers of ways) {
       const res = await call(route, headers)
-      expect(res.status).toBe(200)
+      expect(res.ok).toBe(true) // 200, or 201 for the PUT that creates a number
       await res.arrayBuffer()
     }
   })
