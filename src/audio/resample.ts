@@ -3,6 +3,7 @@
 // Nyquist; aliases may land only in the 0.9–1.0 × output-Nyquist transition band.
 import { HalfBandDecimator, halfBandPairs } from './halfband.js'
 import { PolyphaseResampler, polyphaseDesign } from './polyphase.js'
+import { concatSamples } from './samples.js'
 
 export interface Resampler {
   readonly fromRate: number
@@ -77,15 +78,6 @@ function build(stage: Stage, finalRate: number): { push(c: Int16Array): Int16Arr
   return new PolyphaseResampler(stage.to / g, stage.from / g, passEdge(stage, finalRate) / stage.from)
 }
 
-function concat(a: Int16Array, b: Int16Array): Int16Array {
-  if (a.length === 0) return b
-  if (b.length === 0) return a
-  const out = new Int16Array(a.length + b.length)
-  out.set(a)
-  out.set(b, a.length)
-  return out
-}
-
 export function createResampler(fromRate: number, toRate: number): Resampler {
   checkRate('fromRate', fromRate)
   checkRate('toRate', toRate)
@@ -113,7 +105,7 @@ export function createResampler(fromRate: number, toRate: number): Resampler {
     },
     flush() {
       let x: Int16Array = new Int16Array(0)
-      for (const s of stages) x = concat(s.push(x), s.flush())
+      for (const s of stages) x = concatSamples([s.push(x), s.flush()])
       // Each stage rounds its length up, so the cascade can owe one sample past the end: drop it.
       const owed = Math.ceil((inCount * toRate) / fromRate) - outCount
       inCount = 0
@@ -126,5 +118,5 @@ export function createResampler(fromRate: number, toRate: number): Resampler {
 /** One-shot convenience: resample a whole buffer. */
 export function resample(samples: Int16Array, fromRate: number, toRate: number): Int16Array {
   const r = createResampler(fromRate, toRate)
-  return concat(r.push(samples), r.flush())
+  return concatSamples([r.push(samples), r.flush()])
 }

@@ -6,6 +6,7 @@ import { normalize } from './normalize.js'
 import { segment } from './segment.js'
 import { Channel } from './channel.js'
 import { SegmentCache } from './segment-cache.js'
+import { concatSamples } from '../audio/samples.js'
 import type { VoiceInfo } from './engine.js'
 import type { Priority, SynthesisPool } from './workers.js'
 
@@ -118,22 +119,11 @@ export class Synthesizer {
           channel.push(chunk)
         }
         channel.end()
-        this.cache.set(key, concat(pieces))
+        this.cache.set(key, concatSamples(pieces))
       } catch (err) {
         channel.fail(err)
       }
     })()
     return channel
   }
-}
-
-export function concat(chunks: Int16Array[]): Int16Array {
-  if (chunks.length === 1) return chunks[0]
-  const out = new Int16Array(chunks.reduce((n, c) => n + c.length, 0))
-  let offset = 0
-  for (const c of chunks) {
-    out.set(c, offset)
-    offset += c.length
-  }
-  return out
 }

@@ -73,12 +73,4 @@ export function fold(F: number, rate: number): number {
   return m > rate / 2 ? rate - m : m
 }
 
-export function concat(parts: Int16Array[]): Int16Array {
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0))
-  let o = 0
-  for (const p of parts) {
-    out.set(p, o)
-    o += p.length
-  }
-  return out
-}
+export { concatSamples as concat } from '../../src/audio/samples.js'

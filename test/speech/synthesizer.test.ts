@@ -1,6 +1,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { SynthesisPool } from '../../src/speech/workers.js'
-import { Synthesizer, UnknownVoiceError, concat } from '../../src/speech/synthesizer.js'
+import { Synthesizer, UnknownVoiceError } from '../../src/speech/synthesizer.js'
+import { concatSamples as concat } from '../../src/audio/samples.js'
 import { FliteEngine } from '../../src/speech/engines/flite.js'
 
 describe('synthesizer', () => {
