@@ -35,8 +35,9 @@ export default global(async (app, { config }: { config: Config }) => {
     // Twilio's messages are small JSON; nothing legitimate comes near this.
     options: { maxPayload: 64 * 1024, perMessageDeflate: false },
     // In place of the plugin's own, which closes every socket at once. A deploy should not hang
-    // up on callers: live streams get the drain time to finish (new requests are refused with
-    // 503 while the app closes), then what is left is closed (1001, going away).
+    // up on callers mid-word: each live stream finishes the segment it is speaking, within the
+    // drain time (new requests are refused with 503 while the app closes), and is then closed
+    // with 1001 (going away).
     preClose: async () => {
       if (hub.size > 0) app.log.info({ calls: hub.size }, 'waiting for live calls to end')
       await hub.drain(config.drainTimeoutMs)

@@ -124,8 +124,9 @@ export class CallHub {
     return (await this.remote(callSid, 'close')) !== null
   }
 
-  /** Resolves once no stream is live here, or after `timeoutMs`. */
+  /** Lets every stream here finish its current segment; resolves once none is left, or after `timeoutMs`. */
   async drain(timeoutMs: number): Promise<void> {
+    for (const s of [...this.sessions.values()]) s.finishUp()
     const until = Date.now() + timeoutMs
     while (this.sessions.size > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 100))
   }

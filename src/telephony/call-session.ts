@@ -133,6 +133,8 @@ export class CallSession {
   private readonly queue: Utterance[] = []
   private current: Utterance | null = null
   private pumping = false
+  /** Shutting down: no new segment starts; the stream closes once what was sent has played. */
+  private draining = false
   private nextUtterance = 1
   private controller = new AbortController()
   private prepared: Prepared | null = null
@@ -193,6 +195,20 @@ export class CallSession {
   close(code = 1000, reason = 'closed by the service'): void {
     if (this.socket.readyState === OPEN) this.socket.close(code, reason)
     this.end(reason)
+  }
+
+  /**
+   * For a graceful shutdown: the segment being spoken is finished and heard, nothing after it is
+   * started, and then the stream closes with 1001 (going away).
+   */
+  finishUp(): void {
+    if (this.draining || this.state === 'ended') return
+    this.draining = true
+    this.closeIfFinished()
+  }
+
+  private closeIfFinished(): void {
+    if (this.draining && !this.current && this.marks.length === 0) this.close(1001, 'server shutting down')
   }
 
   info() {
@@ -312,6 +328,7 @@ export class CallSession {
     this.framesPlayed += at - this.confirmedAt
     this.confirmedAt = at
     this.wake()
+    this.closeIfFinished()
   }
 
   private protocolError(reason: ProtocolErrorReason, detail: string): void {
@@ -370,7 +387,7 @@ export class CallSession {
     if (this.pumping) return
     this.pumping = true
     try {
-      for (let u = this.queue.shift(); u && this.state === 'live'; u = this.queue.shift()) {
+      for (let u = this.queue.shift(); u && this.state === 'live' && !this.draining; u = this.queue.shift()) {
         this.current = u
         await this.speak(u, this.generation, this.controller.signal)
         this.current = null
@@ -378,6 +395,7 @@ export class CallSession {
     } finally {
       this.pumping = false
       this.current = null
+      this.closeIfFinished()
     }
   }
 
@@ -405,6 +423,8 @@ export class CallSession {
           if (!(await sendAll(encoder.push(chunk.samples.subarray(at, at + slice))))) return
         }
         if (gen !== this.generation || this.state !== 'live') return
+        // Draining: this segment is complete; the rest of the text is not started.
+        if (chunk.last && this.draining) break
         if (chunk.last && chunk.segment < segments - 1) this.sendMark(`g${gen}:s${++this.markSeq}`)
       }
       if (!(await sendAll(encoder.end()))) return

@@ -1,10 +1,8 @@
 // SIGTERM to the real process (`node --import tsx src/main.ts`), with a phone call speaking and an
 // HTTP response still streaming: new requests get our JSON 503 (or, once the listener is closed, a
 // refused connection), the response in flight finishes with every byte of its audio, the call
-// goes on to the end of the sentence it was in and is closed with 1001 when DRAIN_TIMEOUT is up,
-// every usage record is in the database, and the exit code is 0. (The service lets a call go on
-// speaking for the whole drain time, past that sentence; the figures line says where the close
-// fell.)
+// finishes the sentence it was in, starts no other, and is closed with 1001 once that sentence has
+// played, every usage record is in the database, and the exit code is 0.
 //
 // The database is a new one on the DATABASE_URL server when that is set, otherwise a PGlite data
 // directory that this test opens again after the process has exited.
@@ -176,13 +174,15 @@ describe('SIGTERM', () => {
       expect(Object.keys(body.error).sort()).toEqual(['code', 'message', 'request_id'])
     }
 
-    // The call: audio kept flowing after the signal, the sentence being spoken then was finished
-    // (its end-of-segment mark went out), and once the drain time was up the socket closed with 1001.
+    // The call: audio kept flowing after the signal until the sentence being spoken then was
+    // finished (one end-of-segment mark, and nothing after it), then the socket closed with 1001.
     const { code } = await stream.closed
     expect(code).toBe(1001)
     expect(stream.count('media')).toBeGreaterThan(framesBefore)
     const marksAfter = stream.received.slice(receivedBefore).filter((r) => r.event === 'mark').map((r) => r.name!)
-    expect(marksAfter.some((n) => /:[se]\d+$/.test(n)), `a segment ended after SIGTERM; marks: ${marksAfter.join(' ')}`).toBe(true)
+    expect(marksAfter.filter((n) => /:[se]\d+$/.test(n)), `one segment ended after SIGTERM; marks: ${marksAfter.join(' ')}`).toHaveLength(1)
+    expect(stream.received.at(-1)?.event, 'the segment end is the last thing sent').toBe('mark')
+    expect(/:[se]\d+$/.test(stream.received.at(-1)?.name ?? '')).toBe(true)
     expect(stream.violations).toEqual([])
 
     // The process exits 0, having written every usage record.
