@@ -56,6 +56,11 @@ export class Limiter {
   ) {
     this.now = opts.now ?? Date.now
     redis?.client.defineCommand('cwLimitHit', { numberOfKeys: 1, lua: HIT_LUA })
+    // A failure is forgotten when the connection is back, not only at the next command: with
+    // allowances taken in blocks that may be a while, and /health would say degraded meanwhile.
+    redis?.client.on('ready', () => {
+      this.failed = false
+    })
   }
 
   /** Redis is configured but limits are being counted locally. */
