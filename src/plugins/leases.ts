@@ -48,6 +48,17 @@ export class LeasedLimiter {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /**
+   * The shared count for the current window less what this instance holds unspent: what has
+   * really been used, as far as this instance can tell (for usage reports).
+   */
+  async used(bucket: string, window: LimitWindow): Promise<number> {
+    const counted = await this.limiter.peek(bucket, window)
+    const lease = this.leases.get(bucket)
+    const unspent = lease && this.now() < lease.windowEnd ? lease.left : 0
+    return Math.max(0, counted - unspent)
+  }
+
   /** Spends `amount` of the bucket's allowance for this window, or says no. */
   async take(bucket: string, amount: number, limit: number, window: LimitWindow): Promise<HitResult> {
     for (;;) {

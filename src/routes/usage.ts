@@ -38,9 +38,10 @@ export default async function usageRoutes(app: FastifyInstance) {
     await app.usage.flush(FLUSH_WAIT_MS)
     const [summary, counted] = await Promise.all([
       usageSummary(app.db, key.id),
-      app.limiter.peek(`chars:${key.id}`, 'month'),
+      app.limits.used(`chars:${key.id}`, 'month'),
     ])
-    // The quota counter is what is enforced; the usage rows are the record. Report the larger.
+    // The quota counter is what is enforced (less the block this instance holds unspent); the
+    // usage rows are the record. Report the larger.
     const used = Math.max(summary.characters, counted)
     const totals = (t: { requests: number; characters: number; audioSeconds: number }) => ({
       requests: t.requests,
