@@ -5,6 +5,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { ApiError, errorBody, type ErrorCode } from '../errors.js'
 import { DatabaseUnavailableError } from '../store/db.js'
+import { UnknownVoiceError } from '../speech/synthesizer.js'
 import { global } from './global.js'
 import { ErrorResponse } from './schemas.js'
 
@@ -36,6 +37,8 @@ function map(err: FastifyError | Error, bodyLimit: number): Mapped {
   if (err instanceof DatabaseUnavailableError) {
     return { status: 503, code: 'unavailable', message: 'The service is temporarily unavailable; retry shortly', headers: { 'retry-after': 5 } }
   }
+  // The catalog still listed a voice the engines no longer have (a reload is under way).
+  if (err instanceof UnknownVoiceError) return { status: 404, code: 'voice_not_found', message: err.message }
   const fe = err as FastifyError
   if (fe.validation) return { status: 400, code: 'validation_failed', message: validationMessage(fe) }
   // Text PostgreSQL cannot store (U+0000; or a character the server's encoding lacks) came from
@@ -85,6 +88,11 @@ export default global(async (app, opts: { bodyLimit: number }) => {
   app.removeContentTypeParser('text/plain')
 
   app.setErrorHandler((err: FastifyError, request, reply) => {
+    // The client left and its synthesis was cancelled: nothing failed and nobody is listening.
+    if (err.name === 'AbortError' && (reply.raw.destroyed || request.raw.destroyed)) {
+      request.log.info('client closed the request')
+      return void reply.raw.destroy()
+    }
     const m = map(err, opts.bodyLimit)
     if (m.status >= 500 && !(err instanceof DatabaseUnavailableError)) request.log.error({ err }, 'request failed')
     else if (m.status >= 500) request.log.warn({ err: { message: err.message } }, 'database unavailable')
