@@ -283,7 +283,12 @@ export class CallSession {
       this.o.log.warn({ err: { message: (err as Error).message }, callSid: this.callSid }, 'stream start failed')
       return this.close(1011, 'could not start the stream')
     }
-    if (this.state !== 'starting') return // the socket closed while we were checking
+    if (this.state !== 'starting') {
+      // The socket closed while the start was checked, after the call was marked as streaming:
+      // report the end again, now with the call it belongs to, so its row is not left live.
+      this.context = context
+      return this.o.onEnded(this, 'closed during start')
+    }
     this.context = context
     this.state = 'live'
     this.o.onLive(this)
