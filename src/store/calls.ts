@@ -239,11 +239,6 @@ export async function findCall(db: Queryable, callSid: string): Promise<Call | n
   return row ? toCall(row) : null
 }
 
-export async function findCallById(db: Queryable, id: string): Promise<Call | null> {
-  const [row] = await db.query<Row>('SELECT * FROM calls WHERE id = $1', [id])
-  return row ? toCall(row) : null
-}
-
 /** Newest first; with a key, only the calls that key placed plus the calls that came in. */
 export async function listCalls(db: Queryable, opts: { keyId?: string; limit: number; liveOnly?: boolean }): Promise<Call[]> {
   const where: string[] = []
