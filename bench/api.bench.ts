@@ -146,10 +146,15 @@ console.log(`server: database ${health.backends.database}, limits ${health.backe
   // CPU time as well: unlike wall time, it hardly moves with other load on the machine.
   let httpCpu = 0
   let aloneCpu = 0
+  // The load generator (autocannon, in this process) runs on the same two cores as the server.
+  let clientCpu = 0
   for (let round = 0; round < ROUNDS; round++) {
     const c0 = serverCpuSeconds()
+    const g0 = process.cpuUsage()
     httpS += REQUESTS / (await viaHttp(100_000 + round * 1000))
     httpCpu += serverCpuSeconds() - c0
+    const g = process.cpuUsage(g0)
+    clientCpu += (g.user + g.system) / 1e6
     const u0 = process.cpuUsage()
     aloneS += REQUESTS / (await alone(100_000 + round * 1000))
     const u = process.cpuUsage(u0)
@@ -161,7 +166,8 @@ console.log(`server: database ${health.backends.database}, limits ${health.backe
   const perRequest = (cpu: number) => ms((1000 * cpu) / (ROUNDS * REQUESTS))
   if (httpCpu > 0) {
     console.log(`  CPU per request: server process ${perRequest(httpCpu)} (HTTP, auth, limits, usage, encoding and synthesis), ` +
-      `Synthesizer alone ${perRequest(aloneCpu)}, ratio ${(aloneCpu / httpCpu).toFixed(2)}`)
+      `Synthesizer alone ${perRequest(aloneCpu)}, ratio ${(aloneCpu / httpCpu).toFixed(2)}; ` +
+      `the load generator beside the server used ${perRequest(clientCpu)} of the same cores`)
   }
 }
 
