@@ -19,7 +19,7 @@ export interface SpeakParams {
 }
 
 /** Characters as a person counts them (code points), for quotas and usage. */
-export function countCharacters(text: string): number {
+function countCharacters(text: string): number {
   let n = text.length
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i)
@@ -38,18 +38,27 @@ export function defaultRate(format: AudioFormat, voice: CatalogVoice): number {
   return format === 'mulaw' || format === 'alaw' ? 8000 : voice.sampleRate
 }
 
-export async function speak(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, p: SpeakParams): Promise<FastifyReply> {
+/**
+ * Checks that a text has something to say and takes its characters from the key's monthly quota
+ * (429 when they do not fit), recording them on the request's usage meter. Every route that
+ * speaks, REST or call, is charged through here.
+ */
+export async function chargeCharacters(app: FastifyInstance, request: FastifyRequest, text: string): Promise<void> {
   const key = request.apiKey!
-  const meter = request.meter!
-  const characters = countCharacters(p.text)
-  Object.assign(meter, { voice: p.voice.slug, format: p.format })
   // Text with a letter or digit always has words to say; only other text needs the full check.
-  if (!SPEAKABLE.test(p.text) && app.synth.segments(p.text).length === 0) {
+  if (!SPEAKABLE.test(text) && app.synth.segments(text).length === 0) {
     throw new ApiError('validation_failed', 'text has nothing that can be spoken')
   }
+  const characters = countCharacters(text)
   const quota = await app.limits.take(`chars:${key.id}`, characters, key.monthlyCharLimit, 'month')
   if (!quota.allowed) throw refusal(app.metrics, 'characters', quota)
-  meter.characters = characters
+  request.meter!.characters = characters
+}
+
+export async function speak(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, p: SpeakParams): Promise<FastifyReply> {
+  const meter = request.meter!
+  Object.assign(meter, { voice: p.voice.slug, format: p.format })
+  await chargeCharacters(app, request, p.text)
 
   const started = performance.now()
   const controller = new AbortController()

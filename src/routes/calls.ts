@@ -4,8 +4,7 @@ import { Type, type Static } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Config } from '../config.js'
 import { ApiError } from '../errors.js'
-import { countCharacters } from '../plugins/speak.js'
-import { refusal } from '../plugins/refuse.js'
+import { chargeCharacters } from '../plugins/speak.js'
 import { errorRef, keySecurity, protectedErrors } from '../plugins/schemas.js'
 import { CallCapError, applyStatus, attachCallSid, createOutbound, failCall, findCall, isLive, listCalls, type Call } from '../store/calls.js'
 import { CommandError, type LiveInfo } from '../telephony/call-hub.js'
@@ -66,12 +65,8 @@ export default async function callsRoutes(app: FastifyInstance, { config }: { co
 
   /** Characters spoken on a call count against the key's monthly quota, as in /v1/tts. */
   async function charge(request: FastifyRequest, text: string, voice: string): Promise<void> {
-    const key = request.apiKey!
-    if (app.synth.segments(text).length === 0) throw new ApiError('validation_failed', 'text has nothing that can be spoken')
-    const characters = countCharacters(text)
-    const quota = await app.limiter.hitAmount(`chars:${key.id}`, characters, key.monthlyCharLimit, 'month')
-    if (!quota.allowed) throw refusal(app.metrics, 'characters', quota)
-    Object.assign(request.meter!, { characters, voice, format: 'call' })
+    Object.assign(request.meter!, { voice, format: 'call' })
+    await chargeCharacters(app, request, text)
   }
 
   function voiceSlug(voiceId: string | undefined): string {
