@@ -10,6 +10,7 @@ import { loadConfig, type Config } from '../../src/config.js'
 import { DatabaseUnavailableError, type Db, type Queryable } from '../../src/store/db.js'
 import { createKey, type NewKeyOptions, type Scope } from '../../src/store/keys.js'
 import { createTestDatabase, type TestDatabase } from './db.js'
+import { deleteKeysUnder } from './fault-redis.js'
 
 export interface Switchable {
   /** Queries run since start (transactions count their statements). */
@@ -104,13 +105,7 @@ export async function startApp(overrides: Partial<Config> = {}, { now, shareWith
 /** Monthly counters would otherwise stay in the shared Redis for a month. */
 async function dropRedisKeys(app: FastifyInstance, prefix: string): Promise<void> {
   const client = app.redis?.client
-  if (!client || client.status !== 'ready') return
-  let cursor = '0'
-  do {
-    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500)
-    if (keys.length) await client.del(...keys)
-    cursor = next
-  } while (cursor !== '0')
+  if (client?.status === 'ready') await deleteKeysUnder(client, prefix)
 }
 
 /** fetch with a JSON body and an optional key in x-api-key. */

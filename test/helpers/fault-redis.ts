@@ -4,6 +4,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { connect } from 'node:net'
 import { freePort, waitFor } from './fault-net.js'
+import type { Redis } from 'ioredis'
 
 export interface DedicatedRedis {
   url: string
@@ -53,6 +54,16 @@ export async function startRedis(): Promise<DedicatedRedis> {
   return { url: `redis://127.0.0.1:${port}`, port, kill, restart: async () => (await kill(), await launch()), stop: kill }
 }
 
+/** Deletes every key under `prefix`, a SCAN page at a time. */
+export async function deleteKeysUnder(client: Pick<Redis, 'scan' | 'del'>, prefix: string): Promise<void> {
+  let cursor = '0'
+  do {
+    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500)
+    if (keys.length) await client.del(...keys)
+    cursor = next
+  } while (cursor !== '0')
+}
+
 /** Deletes the keys a child process left under its prefix on a shared Redis (monthly counters live a month). */
 export async function dropRedisPrefix(url: string, prefix: string): Promise<void> {
   const { Redis } = await import('ioredis')
@@ -60,12 +71,7 @@ export async function dropRedisPrefix(url: string, prefix: string): Promise<void
   client.on('error', () => {})
   try {
     await client.connect()
-    let cursor = '0'
-    do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500)
-      if (keys.length) await client.del(...keys)
-      cursor = next
-    } while (cursor !== '0')
+    await deleteKeysUnder(client, prefix)
   } finally {
     client.disconnect()
   }
