@@ -160,6 +160,10 @@ const cases: Record<string, Case[]> = {
     ['#5', 'number five'],
     ['press # to confirm', 'press pound to confirm'],
     ['press * to go back', 'press star to go back'],
+    ['**bold** text', 'bold text'],
+    ['J*r', 'J r'],
+    ['Acme™Corp®', 'Acme Corp'],
+    ['@example.com', 'at example dot com'],
     ['#hello', 'hashtag hello'],
     ['2+2=4', 'two plus two equals four'],
     ['C++ and C#', 'C plus plus and C sharp'],
@@ -262,7 +266,8 @@ describe('normalize properties', () => {
         const once = normalize(text)
         expect(normalize(once)).toBe(once)
       }),
-      { numRuns: 3000 },
+      // Counterexamples found before: a word written by a late pass gave an earlier one new context.
+      { numRuns: 3000, examples: [['@example.com '], ['J*r'], ['=A Dr'], ['#.DE '], ['@.ME ']] },
     )
   })
 

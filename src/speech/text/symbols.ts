@@ -16,8 +16,10 @@ export function readSymbols(text: string): string {
     .replace(/#/g, ' pound ') // the phone key: "press # to confirm"
     .replace(/(?<=\d)(?:\s?\*\s?| x )(?=\d)/g, ' times ')
     .replace(/(?<=^|\s)\*(?=$|[\s.,;:!?])/g, 'star') // the phone key: "press * to go back"
-    .replace(/\*/g, '') // markdown emphasis and footnote marks
-    .replace(/[™®]/g, '')
+    // Markdown emphasis, footnote marks, trademarks: dropped, but as a space between letters so that
+    // "J*r" does not become "Jr", which a second normalize would read as "Junior".
+    .replace(/(?<=\p{L})[*™®]+(?=\p{L})/gu, ' ')
+    .replace(/[*™®]/g, '')
     .replace(/©/g, ' copyright ')
     .replace(/[$€£¥₹]/g, (c) => ` ${CURRENCY_WORDS[c]} `)
     .replace(/[&=+×÷±≈≤≥≠%°§@]/g, (c) => ` ${SIMPLE[c]} `)

@@ -38,7 +38,7 @@ const EMAIL = /(?<![\w.+-])[\w.+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+(?![\w-])/gi
 // Bare domains only with a common top-level domain, so "e.g." or "3.5" never look like one.
 // It starts only where a label can start, so a long run of digits or letters is scanned once.
 const BARE_DOMAIN =
-  /(?<![a-z0-9_@.-])(?:[a-z0-9-]+\.)+(?:com|org|net|edu|gov|io|co|uk|us|ca|de|fr|ai|app|dev|info|biz|me|tv)(?:\/[^\s<>"]*)?(?![a-z_]|-[a-z])/gi
+  /(?<![a-z0-9_.-])(?:[a-z0-9-]+\.)+(?:com|org|net|edu|gov|io|co|uk|us|ca|de|fr|ai|app|dev|info|biz|me|tv)(?:\/[^\s<>"]*)?(?![a-z_]|-[a-z])/gi
 
 export function readWeb(text: string): string {
   const url = (m: string) => {
