@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { randomUUID } from 'node:crypto'
 import { loadMigrations, migrate, MigrationError } from '../../src/store/migrate.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
 
@@ -70,6 +71,27 @@ describe('migrate', () => {
       await expect(migrate(db, dir)).rejects.toThrow()
       const [{ t }] = await db.query<{ t: string | null }>(`SELECT to_regclass('half')::text AS t`)
       expect(t).toBeNull()
+      await db.close()
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+      await fresh.drop()
+    }
+  })
+
+  it('keeps the usage rows written before usage was keyed by request id', async () => {
+    const fresh = await createTestDatabase()
+    const dir = await mkdtemp(join(tmpdir(), 'cw-mig-'))
+    try {
+      const all = await loadMigrations()
+      for (const m of all.filter((m) => m.version < '003')) await writeFile(join(dir, m.name), m.sql)
+      const db = await fresh.open()
+      await migrate(db, dir)
+      const old = randomUUID()
+      await db.query(`INSERT INTO usage (request_id, key_id, status, characters, endpoint) VALUES ($1, NULL, 200, 12, '/v1/tts')`, [old])
+      expect(await migrate(db)).toEqual(all.filter((m) => m.version >= '003').map((m) => m.name))
+      const rows = await db.query<{ request_id: string; characters: number }>('SELECT request_id::text, characters FROM usage')
+      expect(rows).toEqual([{ request_id: old, characters: 12 }])
+      await expect(db.query(`INSERT INTO usage (request_id, status, endpoint) VALUES ($1, 200, '/v1/tts')`, [old])).rejects.toThrow(/duplicate|unique/)
       await db.close()
     } finally {
       await rm(dir, { recursive: true, force: true })

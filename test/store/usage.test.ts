@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto'
 import postgres from 'postgres'
 import { DatabaseUnavailableError, type Db, type Queryable } from '../../src/store/db.js'
 import { createKey, listKeys } from '../../src/store/keys.js'
-import { UsageRecorder, usageSummary, type UsageRecord } from '../../src/store/usage.js'
+import { UsageRecorder, usageSummary, uuidV7, type UsageRecord } from '../../src/store/usage.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
 
 let tdb: TestDatabase
@@ -154,6 +154,18 @@ describe('UsageRecorder', () => {
     expect(await countFor(key)).toBe(300)
     await r.close()
     await own.close()
+  })
+})
+
+describe('uuidV7', () => {
+  it('makes version 7 uuids that sort by time, and differ within one millisecond', () => {
+    const at = Date.UTC(2031, 2, 20, 8)
+    const ids = [uuidV7(at), uuidV7(at), uuidV7(at + 1), uuidV7(at + 60_000)]
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+    expect(parseInt(ids[0].replace(/-/g, '').slice(0, 12), 16)).toBe(at)
+    expect(ids[0]).not.toBe(ids[1])
+    expect(ids.slice(1)).toEqual([...ids.slice(1)].sort())
+    expect(ids[2] > ids[0] && ids[2] > ids[1]).toBe(true)
   })
 })
 
