@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto'
+import { hash, randomBytes, randomUUID } from 'node:crypto'
 import type { Queryable } from './db.js'
 
 export const SCOPES = ['tts', 'calls', 'admin'] as const
@@ -56,8 +56,9 @@ export function isWellFormedKey(s: unknown, prefix?: string): s is string {
   return prefix === undefined || (s.startsWith(prefix) && s.length === prefix.length + SECRET_CHARS)
 }
 
+/** SHA-256, hex. The one-shot crypto.hash: every authenticated request pays for this. */
 export function hashKey(plain: string): string {
-  return createHash('sha256').update(plain).digest('hex')
+  return hash('sha256', plain, 'hex')
 }
 
 export function isScope(s: string): s is Scope {

@@ -57,9 +57,15 @@ const int = (n: number | null | undefined, max = 2_147_483_647) =>
  * on a cached entropy pool). Rows written in order then append to the primary-key index.
  */
 export function uuidV7(now = Date.now()): string {
-  const time = now.toString(16).padStart(12, '0')
-  return `${time.slice(0, 8)}-${time.slice(8)}-7${randomUUID().slice(15)}`
+  if (now !== v7.ms) {
+    const time = now.toString(16).padStart(12, '0')
+    v7.ms = now
+    v7.prefix = `${time.slice(0, 8)}-${time.slice(8)}-7`
+  }
+  return v7.prefix + randomUUID().slice(15)
 }
+/** The time part of the last id: under load many requests share a millisecond. */
+const v7 = { ms: -1, prefix: '' }
 
 function toRow(r: UsageRecord): Row {
   const createdAt = r.createdAt ?? new Date()
