@@ -53,19 +53,27 @@ const int = (n: number | null | undefined, max = 2_147_483_647) =>
   n == null || !Number.isFinite(n) ? 0 : Math.min(max, Math.max(0, Math.round(n)))
 
 /**
- * A version 7 uuid: the time in milliseconds, then 74 random bits (from randomUUID, which draws
- * on a cached entropy pool). Rows written in order then append to the primary-key index.
+ * A version 7 uuid: the time in milliseconds, a 12-bit sequence within that millisecond, then 62
+ * random bits (from randomUUID, which draws on a cached entropy pool). One process's ids sort in
+ * the order they were made, so new rows append to the end of the primary-key index and
+ * `ORDER BY request_id` is the order requests ended. A clock that steps back reuses the last time.
  */
 export function uuidV7(now = Date.now()): string {
-  if (now !== v7.ms) {
-    const time = now.toString(16).padStart(12, '0')
+  if (now > v7.ms) {
     v7.ms = now
+    v7.seq = 0
+  } else if (++v7.seq > 0xfff) {
+    v7.ms++ // 4,096 ids in one millisecond: borrow the next one
+    v7.seq = 0
+  }
+  if (v7.ms !== v7.prefixMs) {
+    const time = v7.ms.toString(16).padStart(12, '0')
+    v7.prefixMs = v7.ms
     v7.prefix = `${time.slice(0, 8)}-${time.slice(8)}-7`
   }
-  return v7.prefix + randomUUID().slice(15)
+  return v7.prefix + v7.seq.toString(16).padStart(3, '0') + randomUUID().slice(18)
 }
-/** The time part of the last id: under load many requests share a millisecond. */
-const v7 = { ms: -1, prefix: '' }
+const v7 = { ms: -1, seq: 0, prefixMs: -1, prefix: '' }
 
 function toRow(r: UsageRecord): Row {
   const createdAt = r.createdAt ?? new Date()

@@ -103,7 +103,7 @@ describe('per key and per month', () => {
     await t.app.usage.flush()
     const rows = await t.app.db.query<{ status: number; characters: number; audio_ms: number; format: string | null; ttfa_ms: number | null }>(
       `SELECT status, characters, audio_ms, format, ttfa_ms FROM usage u JOIN api_keys k ON k.id = u.key_id
-       WHERE k.key_prefix = $1 ORDER BY u.id`,
+       WHERE k.key_prefix = $1 ORDER BY u.request_id`,
       [key.slice(0, 16)],
     )
     expect(rows.map((r) => r.status)).toEqual(statuses)
