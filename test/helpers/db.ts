@@ -1,4 +1,9 @@
 import { randomBytes } from 'node:crypto'
+import { readFile, rename, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { createRequire } from 'node:module'
+import { PGlite } from '@electric-sql/pglite'
 import postgres from 'postgres'
 import { openDb, type Db } from '../../src/store/db.js'
 import { migrate } from '../../src/store/migrate.js'
@@ -28,7 +33,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     return db
   }
   if (!serverUrl) {
-    const shared = await openDb({ dataDir: 'memory://' })
+    const shared = await openDb({ dataDir: 'memory://', fromDump: await emptyCluster() })
     // Closing a handle must not close the database under the other handles of this file.
     const handle = (): Db => ({ ...shared, close: async () => {} })
     return {
@@ -62,5 +67,27 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
       await admin.end()
     },
+  }
+}
+
+/**
+ * A freshly initialised PGlite cluster, dumped once to a file that every test file starts from:
+ * initdb takes 2-4 s here, loading the dump under one. Keyed by PGlite's version; test files that
+ * race to make it each write their own copy and rename it into place.
+ */
+async function emptyCluster(): Promise<Blob> {
+  const entry = createRequire(import.meta.url).resolve('@electric-sql/pglite')
+  const { version } = JSON.parse(await readFile(join(dirname(entry), '..', 'package.json'), 'utf8')) as { version: string }
+  const file = join(tmpdir(), `cw-test-pglite-${version}.tar`)
+  try {
+    return new Blob([await readFile(file)])
+  } catch {
+    const pg = await PGlite.create('memory://')
+    const dump = await pg.dumpDataDir('none')
+    await pg.close()
+    const partial = `${file}.${randomBytes(4).toString('hex')}`
+    await writeFile(partial, Buffer.from(await dump.arrayBuffer()))
+    await rename(partial, file)
+    return dump
   }
 }
