@@ -96,15 +96,19 @@ function toRow(r: UsageRecord): Row {
 // JSON.stringify calls instead of escaping value by value in JavaScript, no key names repeated on
 // every row, and one statement text whatever the batch size. Arrays are sent as text
 // (::text::json), or the drivers would JSON-encode the string a second time.
-const COLUMNS = ['request_id', 'key_id', 'voice_slug', 'characters', 'audio_ms', 'format', 'status', 'ttfa_ms', 'total_ms', 'endpoint', 'created_at'] as const
-const TYPES = ['uuid', 'uuid', 'text', 'int', 'int', 'text', 'smallint', 'int', 'int', 'text', 'timestamptz']
-const INSERT = `INSERT INTO usage (${COLUMNS.join(', ')})
-  SELECT ${COLUMNS.map((c, i) => `${c}::${TYPES[i]}`).join(', ')}
-  FROM ROWS FROM (${COLUMNS.map((_, i) => `json_array_elements_text($${i + 1}::text::json)`).join(', ')}) AS r(${COLUMNS.join(', ')})
+const COLUMNS: ReadonlyArray<readonly [keyof Row, string]> = [
+  ['request_id', 'uuid'], ['key_id', 'uuid'], ['voice_slug', 'text'], ['characters', 'int'], ['audio_ms', 'int'],
+  ['format', 'text'], ['status', 'smallint'], ['ttfa_ms', 'int'], ['total_ms', 'int'], ['endpoint', 'text'],
+  ['created_at', 'timestamptz'],
+]
+const NAMES = COLUMNS.map(([name]) => name).join(', ')
+const INSERT = `INSERT INTO usage (${NAMES})
+  SELECT ${COLUMNS.map(([name, type]) => `${name}::${type}`).join(', ')}
+  FROM ROWS FROM (${COLUMNS.map((_, i) => `json_array_elements_text($${i + 1}::text::json)`).join(', ')}) AS r(${NAMES})
   ON CONFLICT (request_id) DO NOTHING`
 
 async function insertRows(db: Queryable, rows: Row[]): Promise<void> {
-  await db.query(INSERT, COLUMNS.map((column) => JSON.stringify(rows.map((row) => row[column]))))
+  await db.query(INSERT, COLUMNS.map(([name]) => JSON.stringify(rows.map((row) => row[name]))))
 }
 
 /**
