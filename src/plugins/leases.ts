@@ -82,6 +82,19 @@ export class LeasedLimiter {
     }
   }
 
+  /**
+   * Returns units a request took and did not use after all (it failed before any audio). They go
+   * back into this instance's block and are spent here first; the shared count is not lowered, so
+   * the limit still cannot be passed. Units from a window that has ended since are dropped (a lease
+   * still fetching its first block has no window yet, and fetch() clears what it holds).
+   */
+  giveBack(bucket: string, amount: number): void {
+    const lease = this.leases.get(bucket)
+    if (!lease || this.now() >= lease.windowEnd) return
+    lease.left += amount
+    lease.exhausted = false
+  }
+
   private async fetch(bucket: string, old: Lease | undefined, amount: number, limit: number, window: LimitWindow): Promise<HitResult> {
     const lease: Lease = old ?? { limit, windowEnd: Infinity, left: 0, remaining: limit, exhausted: false, pending: null }
     this.leases.set(bucket, lease)

@@ -38,10 +38,14 @@ export function defaultRate(format: AudioFormat, voice: CatalogVoice): number {
   return format === 'mulaw' || format === 'alaw' ? 8000 : voice.sampleRate
 }
 
+/** The monthly character quota's bucket for a key. */
+export const charactersBucket = (keyId: string) => `chars:${keyId}`
+
 /**
  * Checks that a text has something to say and takes its characters from the key's monthly quota
  * (429 when they do not fit), recording them on the request's usage meter. Every route that
- * speaks, REST or call, is charged through here.
+ * speaks, REST or call, is charged through here; a request that then fails before any audio gets
+ * them back (usage-meter.ts).
  */
 export async function chargeCharacters(app: FastifyInstance, request: FastifyRequest, text: string): Promise<void> {
   const key = request.apiKey!
@@ -50,7 +54,7 @@ export async function chargeCharacters(app: FastifyInstance, request: FastifyReq
     throw new ApiError('validation_failed', 'text has nothing that can be spoken')
   }
   const characters = countCharacters(text)
-  const quota = await app.limits.take(`chars:${key.id}`, characters, key.monthlyCharLimit, 'month')
+  const quota = await app.limits.take(charactersBucket(key.id), characters, key.monthlyCharLimit, 'month')
   if (!quota.allowed) throw refusal(app.metrics, 'characters', quota)
   request.meter!.characters = characters
 }

@@ -3,6 +3,7 @@
 // in what they know (characters, audio, voice, time to first audio) as they go.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { ApiKey } from '../store/keys.js'
+import { charactersBucket } from './speak.js'
 
 export interface Meter {
   keyId: string
@@ -40,6 +41,12 @@ export function startMeter(app: FastifyInstance, request: FastifyRequest, reply:
   reply.raw.once('close', () => {
     const finished = reply.raw.writableFinished
     const status = meter.status ?? (finished ? reply.statusCode : CLIENT_CLOSED)
+    // Nothing was heard: a request refused or failed (or left by its client) before any audio
+    // gives its characters back, and its record says so.
+    if (status >= 400 && meter.audioMs === 0 && meter.characters > 0) {
+      app.limits.giveBack(charactersBucket(meter.keyId), meter.characters)
+      meter.characters = 0
+    }
     app.usage.record({
       keyId: meter.keyId,
       voiceSlug: meter.voice,

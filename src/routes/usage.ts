@@ -3,6 +3,7 @@ import { Type } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import { usageSummary } from '../store/usage.js'
 import { keySecurity, protectedErrors } from '../plugins/schemas.js'
+import { charactersBucket } from '../plugins/speak.js'
 
 const Totals = {
   requests: Type.Integer(),
@@ -38,7 +39,7 @@ export default async function usageRoutes(app: FastifyInstance) {
     await app.usage.flush(FLUSH_WAIT_MS)
     const [summary, counted] = await Promise.all([
       usageSummary(app.db, key.id),
-      app.limits.used(`chars:${key.id}`, 'month'),
+      app.limits.used(charactersBucket(key.id), 'month'),
     ])
     // The quota counter is what is enforced (less the block this instance holds unspent); the
     // usage rows are the record. Report the larger.

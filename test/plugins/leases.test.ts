@@ -48,6 +48,24 @@ describe('LeasedLimiter', () => {
     expect(allowed).toBeGreaterThanOrEqual(1000 - 2 * blockSize(1000, 1))
   })
 
+  it('spends units given back before taking more, and lets an exhausted bucket use them', async () => {
+    const { leased, spy, limiter, advance } = setup()
+    const month = 'month' as const
+    expect((await leased.take('c', 90, 100, month)).allowed).toBe(true)
+    expect((await leased.take('c', 20, 100, month)).allowed).toBe(false) // only 10 left
+    leased.giveBack('c', 90)
+    expect(await leased.used('c', month)).toBe(0)
+    const calls = spy.mock.calls.length
+    expect((await leased.take('c', 50, 100, month)).allowed).toBe(true)
+    expect(spy.mock.calls.length).toBe(calls) // from what was given back, no call
+    expect(await limiter.peek('c', month)).toBe(90) // the shared count never went down
+    expect((await leased.take('c', 60, 100, month)).allowed).toBe(false) // 40 here, 10 shared
+    advance(40 * 24 * 3_600_000)
+    leased.giveBack('c', 50) // from last month: worth nothing now
+    expect((await leased.take('c', 100, 100, month)).allowed).toBe(true)
+    expect((await leased.take('c', 1, 100, month)).allowed).toBe(false)
+  })
+
   it('starts again in the next window', async () => {
     const { leased, advance } = setup()
     for (let i = 0; i < 3; i++) await leased.take('k', 1, 3, MINUTE)

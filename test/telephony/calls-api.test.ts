@@ -83,14 +83,20 @@ describe('placing a call', () => {
     await hangUpAll()
   })
 
-  it('passes Twilio\'s refusal on (400), and a failed call holds no place under the cap', async () => {
+  it('passes Twilio\'s refusal on (400), and a failed call holds no place under the cap and costs no characters', async () => {
+    const usage = async () => (await (await api(rig.apps[0], 'GET', '/v1/usage', key)).json()) as { characters: number; remaining: { characters_this_month: number } }
+    const before = await usage()
     rig.twilioApi.failNext = { status: 400, code: 21215, message: 'Geo permission configuration is not permitting call' }
     const res = await place({})
     expect(res.status).toBe(400)
     expect((await res.json()).error.message).toContain('Geo permission')
     rig.twilioApi.failNext = { status: 500, code: 20500, message: 'Internal' }
     expect((await place({})).status).toBe(502)
+    expect(await usage()).toMatchObject({ characters: before.characters, remaining: before.remaining })
     expect((await place({})).status).toBe(201)
+    const after = await usage()
+    expect(after.characters).toBe(before.characters + TEXT.length)
+    expect(after.remaining.characters_this_month).toBe(before.remaining.characters_this_month - TEXT.length)
     await hangUpAll()
   })
 
