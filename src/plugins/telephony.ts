@@ -34,6 +34,15 @@ export default global(async (app, { config }: { config: Config }) => {
   await app.register(websocket, {
     // Twilio's messages are small JSON; nothing legitimate comes near this.
     options: { maxPayload: 64 * 1024, perMessageDeflate: false },
+    // ws's own errors on a stream (a frame over maxPayload, a malformed frame) and a reset
+    // connection are the peer's doing: a warning, where the plugin's default logs an error with a
+    // stack. Anything else reaching here is ours and stays an error. The socket is dropped either way.
+    errorHandler: (err, socket, request) => {
+      const code = (err as NodeJS.ErrnoException).code ?? ''
+      if (code.startsWith('WS_ERR_') || code === 'ECONNRESET' || code === 'EPIPE') request.log.warn({ code, reason: err.message }, 'media stream socket error')
+      else request.log.error({ err }, 'media stream handler failed')
+      socket.terminate()
+    },
     // In place of the plugin's own, which closes every socket at once. A deploy should not hang
     // up on callers mid-word: each live stream finishes the segment it is speaking, within the
     // drain time (new requests are refused with 503 while the app closes), and is then closed
