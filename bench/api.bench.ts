@@ -22,6 +22,7 @@ import { SynthesisPool } from '../src/speech/workers.js'
 import { Synthesizer } from '../src/speech/synthesizer.js'
 import { createEncoder } from '../src/audio/encoder.js'
 import { figure, ms } from './stats.js'
+import { deleteKeysUnder } from '../test/helpers/fault-redis.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const env = loadConfig()
@@ -289,11 +290,6 @@ function stop(child: ChildProcess): Promise<void> {
 async function clearRedis(): Promise<void> {
   const redis = openRedis(env.redisUrl, prefix)
   if (!redis || !(await redis.ready(2000))) return void (await redis?.close())
-  let cursor = '0'
-  do {
-    const [next, found] = await redis.client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000)
-    if (found.length) await redis.client.del(...found)
-    cursor = next
-  } while (cursor !== '0')
+  await deleteKeysUnder(redis.client, prefix)
   await redis.close()
 }

@@ -6,6 +6,7 @@ import { once } from 'node:events'
 import { Limiter } from '../../src/store/limits.js'
 import { openRedis, type RedisConn } from '../../src/store/redis.js'
 import { PubSub } from '../../src/store/pubsub.js'
+import { deleteKeysUnder } from '../helpers/fault-redis.js'
 
 const REDIS_URL = process.env.REDIS_URL
 const filePrefix = `cwtest:${randomBytes(4).toString('hex')}:`
@@ -24,12 +25,7 @@ afterAll(async () => {
     // Leave the shared server as we found it: delete every key this file made.
     const conn = connect(REDIS_URL)
     await conn.ready()
-    let cursor = '0'
-    do {
-      const [next, keys] = await conn.client.scan(cursor, 'MATCH', `${filePrefix}*`, 'COUNT', 1000)
-      if (keys.length) await conn.client.del(...keys)
-      cursor = next
-    } while (cursor !== '0')
+    await deleteKeysUnder(conn.client, filePrefix)
   }
   await Promise.all(opened.map((c) => c.close()))
 })

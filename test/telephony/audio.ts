@@ -4,13 +4,17 @@ import type { Synthesizer } from '../../src/speech/synthesizer.js'
 import { createEncoder } from '../../src/audio/encoder.js'
 import { decodeMulaw, MULAW_SILENCE } from '../../src/audio/g711.js'
 
-export async function expectedMulaw(synth: Synthesizer, text: string, voice: string): Promise<Buffer> {
-  const info = synth.voice(voice)!
-  const encoder = createEncoder('mulaw', { inputRate: info.sampleRate, outputRate: 8000 })
+/** The text through the synthesizer and the encoder a call uses, at 8 kHz. */
+async function encodedAt8k(synth: Synthesizer, text: string, voice: string, format: 'mulaw' | 'pcm16'): Promise<Buffer> {
+  const encoder = createEncoder(format, { inputRate: synth.voice(voice)!.sampleRate, outputRate: 8000 })
   const parts: Uint8Array[] = []
   for await (const { samples } of synth.stream(text, { voice, speed: 1 })) if (samples.length) parts.push(encoder.push(samples))
   parts.push(encoder.end())
-  const bytes = Buffer.concat(parts)
+  return Buffer.concat(parts)
+}
+
+export async function expectedMulaw(synth: Synthesizer, text: string, voice: string): Promise<Buffer> {
+  const bytes = await encodedAt8k(synth, text, voice, 'mulaw')
   const padded = Buffer.alloc(Math.ceil(bytes.length / 160) * 160, MULAW_SILENCE)
   bytes.copy(padded)
   return padded
@@ -18,12 +22,7 @@ export async function expectedMulaw(synth: Synthesizer, text: string, voice: str
 
 /** The same text as linear PCM16 at 8 kHz (resampled, not μ-law coded), frame-padded with zeros. */
 export async function expectedPcm8k(synth: Synthesizer, text: string, voice: string): Promise<Int16Array> {
-  const info = synth.voice(voice)!
-  const encoder = createEncoder('pcm16', { inputRate: info.sampleRate, outputRate: 8000 })
-  const parts: Uint8Array[] = []
-  for await (const { samples } of synth.stream(text, { voice, speed: 1 })) if (samples.length) parts.push(encoder.push(samples))
-  parts.push(encoder.end())
-  const bytes = Buffer.concat(parts)
+  const bytes = await encodedAt8k(synth, text, voice, 'pcm16')
   const out = new Int16Array(Math.ceil(bytes.length / 2 / 160) * 160)
   out.set(new Int16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2))
   return out
