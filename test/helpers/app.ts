@@ -10,7 +10,7 @@ import { loadConfig, type Config } from '../../src/config.js'
 import { DatabaseUnavailableError, type Db, type Queryable } from '../../src/store/db.js'
 import { createKey, type NewKeyOptions, type Scope } from '../../src/store/keys.js'
 import { createTestDatabase, type TestDatabase } from './db.js'
-import { deleteKeysUnder } from './fault-redis.js'
+import { dropRedisPrefix } from './fault-redis.js'
 
 export interface Switchable {
   /** Queries run since start (transactions count their statements). */
@@ -95,17 +95,13 @@ export async function startApp(overrides: Partial<Config> = {}, { now, shareWith
     },
     close: async () => {
       if (shareWith) return void (await app.close()) // the first instance owns the database
-      await dropRedisKeys(app, config.redisKeyPrefix)
       await app.close()
+      // Only the shared Redis keeps keys after the test (the others are a test's own, or unreachable).
+      // A client of its own: the test may already have closed the app, and its Redis client with it.
+      if (config.redisUrl && config.redisUrl === process.env.REDIS_URL) await dropRedisPrefix(config.redisUrl, config.redisKeyPrefix)
       await testDb.drop()
     },
   }
-}
-
-/** Monthly counters would otherwise stay in the shared Redis for a month. */
-async function dropRedisKeys(app: FastifyInstance, prefix: string): Promise<void> {
-  const client = app.redis?.client
-  if (client?.status === 'ready') await deleteKeysUnder(client, prefix)
 }
 
 /** fetch with a JSON body and an optional key in x-api-key. */

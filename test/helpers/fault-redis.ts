@@ -64,7 +64,7 @@ export async function deleteKeysUnder(client: Pick<Redis, 'scan' | 'del'>, prefi
   } while (cursor !== '0')
 }
 
-/** Deletes the keys a child process left under its prefix on a shared Redis (monthly counters live a month). */
+/** Deletes the keys left under a prefix on a shared Redis (monthly counters would live a month). */
 export async function dropRedisPrefix(url: string, prefix: string): Promise<void> {
   const { Redis } = await import('ioredis')
   const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 })
