@@ -132,7 +132,7 @@ console.log(`server: database ${health.backends.database}, limits ${health.backe
     const lane = async (_: unknown, i: number) => {
       const share = Math.floor(REQUESTS / lanes) + (i < REQUESTS % lanes ? 1 : 0)
       for (let k = 0; k < share; k++) {
-        const encoder = createEncoder('wav', { inputRate: rate, outputRate: rate })
+        const encoder = await createEncoder('wav', { inputRate: rate, outputRate: rate })
         let bytes = encoder.header().length
         for await (const c of synth.stream(fresh(n++), { voice: VOICE, speed: 1 })) bytes += encoder.push(c.samples).length
         bytes += encoder.end().length

@@ -2,12 +2,21 @@
 // The REST sink, the command line and (at 8 kHz μ-law) the call sink all write through this.
 import { createResampler } from './resample.js'
 import { encodeAlaw, encodeMulaw } from './g711.js'
+import { MP3_RATES, openMp3 } from './mp3.js'
 import { wavHeader } from './wav.js'
 
-export const AUDIO_FORMATS = ['wav', 'pcm16', 'mulaw', 'alaw'] as const
+export const AUDIO_FORMATS = ['wav', 'pcm16', 'mulaw', 'alaw', 'mp3'] as const
 export type AudioFormat = (typeof AUDIO_FORMATS)[number]
 
 export const SAMPLE_RATES = [8000, 16000, 22050, 24000, 44100, 48000]
+
+/** Default output rate: the voice's own, except G.711, which is telephone audio at 8 kHz, and MP3
+ *  for a voice whose rate MPEG audio does not have (a Piper model may have any). */
+export function defaultRate(format: AudioFormat, voiceRate: number): number {
+  if (format === 'mulaw' || format === 'alaw') return 8000
+  if (format === 'mp3' && !(MP3_RATES as readonly number[]).includes(voiceRate)) return 24000
+  return voiceRate
+}
 
 export const isAudioFormat = (value: unknown): value is AudioFormat => AUDIO_FORMATS.includes(value as AudioFormat)
 
@@ -21,6 +30,8 @@ export function contentType(format: AudioFormat, rate: number): string {
       return rate === 8000 ? 'audio/basic' : `audio/PCMU;rate=${rate}`
     case 'alaw':
       return `audio/x-alaw-basic;rate=${rate}`
+    case 'mp3':
+      return 'audio/mpeg'
   }
 }
 
@@ -35,8 +46,17 @@ export interface Encoder {
 /** Little-endian PCM16 bytes (the byte order of WAV and of every platform Node runs on). */
 const pcmBytes = (samples: Int16Array) => new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength)
 
-export function createEncoder(format: AudioFormat, { inputRate, outputRate }: { inputRate: number; outputRate: number }): Encoder {
+/** Async because an MP3 encoder may have to be started (the others are ready at once). */
+export async function createEncoder(format: AudioFormat, { inputRate, outputRate }: { inputRate: number; outputRate: number }): Promise<Encoder> {
   const resampler = createResampler(inputRate, outputRate)
+  if (format === 'mp3') {
+    const mp3 = await openMp3(outputRate)
+    return {
+      header: () => new Uint8Array(0),
+      push: (samples) => mp3.push(resampler.push(samples)),
+      end: () => Buffer.concat([mp3.push(resampler.flush()), mp3.end()]),
+    }
+  }
   const encode = format === 'mulaw' ? encodeMulaw : format === 'alaw' ? encodeAlaw : pcmBytes
   const header = format === 'wav' ? wavHeader({ sampleRate: outputRate, format: 'pcm16' }) : new Uint8Array(0)
   return {
@@ -45,3 +65,4 @@ export function createEncoder(format: AudioFormat, { inputRate, outputRate }: { 
     end: () => encode(resampler.flush()),
   }
 }
+

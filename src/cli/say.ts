@@ -7,11 +7,11 @@ import { createWriteStream, openSync, writeSync, closeSync } from 'node:fs'
 import { text as readStdin } from 'node:stream/consumers'
 import { SynthesisPool } from '../speech/workers.js'
 import { Synthesizer } from '../speech/synthesizer.js'
-import { AUDIO_FORMATS, SAMPLE_RATES, createEncoder, isAudioFormat, type AudioFormat } from '../audio/encoder.js'
+import { AUDIO_FORMATS, SAMPLE_RATES, createEncoder, defaultRate, isAudioFormat, type AudioFormat } from '../audio/encoder.js'
 import { wavHeader } from '../audio/wav.js'
 import { ConfigError, loadConfig } from '../config.js'
 
-const USAGE = 'usage: npm run say -- [--voice slt] [--format wav|pcm16|mulaw|alaw] [--rate HZ] [--speed 0.5-2] [-o FILE] [TEXT] | --list-voices'
+const USAGE = 'usage: npm run say -- [--voice slt] [--format wav|pcm16|mulaw|alaw|mp3] [--rate HZ] [--speed 0.5-2] [-o FILE] [TEXT] | --list-voices'
 
 class UsageError extends Error {}
 
@@ -54,8 +54,8 @@ async function main(argv: string[]): Promise<void> {
     if (!voice) throw new UsageError(`unknown voice "${opts.voice}" (see --list-voices)`)
     const text = (opts.text || (process.stdin.isTTY ? '' : await readStdin(process.stdin))).trim()
     if (!text) throw new UsageError('no text: give it as an argument or on standard input')
-    const outputRate = opts.rate ?? (opts.format === 'mulaw' || opts.format === 'alaw' ? 8000 : voice.sampleRate)
-    const encoder = createEncoder(opts.format, { inputRate: voice.sampleRate, outputRate })
+    const outputRate = opts.rate ?? defaultRate(opts.format, voice.sampleRate)
+    const encoder = await createEncoder(opts.format, { inputRate: voice.sampleRate, outputRate })
     const out = opts.output ? createWriteStream(opts.output) : process.stdout
     let bytes = 0
     const write = (chunk: Uint8Array) => {

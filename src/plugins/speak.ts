@@ -4,7 +4,7 @@
 // the synthesizer yields it, as a chunked response. A client that goes away aborts the synthesis.
 import { Readable } from 'node:stream'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { contentType, createEncoder, type AudioFormat } from '../audio/encoder.js'
+import { contentType, createEncoder, type AudioFormat, type Encoder } from '../audio/encoder.js'
 import { ApiError } from '../errors.js'
 import type { SpeechChunk } from '../speech/synthesizer.js'
 import type { CatalogVoice } from './voice-catalog.js'
@@ -32,11 +32,6 @@ function countCharacters(text: string): number {
 }
 
 const SPEAKABLE = /[\p{L}\p{N}]/u
-
-/** Default output rate: the voice's own, except G.711, which is telephone audio at 8 kHz. */
-export function defaultRate(format: AudioFormat, voice: CatalogVoice): number {
-  return format === 'mulaw' || format === 'alaw' ? 8000 : voice.sampleRate
-}
 
 /** The monthly character quota's bucket for a key. */
 export const charactersBucket = (keyId: string) => `chars:${keyId}`
@@ -72,6 +67,7 @@ export async function speak(app: FastifyInstance, request: FastifyRequest, reply
   reply.raw.once('close', onClose)
   const chunks = app.synth.stream(p.text, { voice: p.voice.slug, speed: p.speed, signal: controller.signal })
   let first: SpeechChunk | undefined
+  let encoder: Encoder
   try {
     for await (const chunk of iterate(chunks)) {
       if (chunk.samples.length > 0) {
@@ -79,15 +75,16 @@ export async function speak(app: FastifyInstance, request: FastifyRequest, reply
         break
       }
     }
+    const ttfa = performance.now() - started
+    meter.ttfaMs = ttfa
+    app.metrics.ttfa.observe({ format: p.format }, ttfa / 1000)
+    // Made while the engine works on the next segment (an MP3 encoder may have to be started).
+    encoder = await createEncoder(p.format, { inputRate: p.voice.sampleRate, outputRate: p.sampleRate })
   } catch (err) {
     reply.raw.off('close', onClose)
+    controller.abort()
     throw err
   }
-  const ttfa = performance.now() - started
-  meter.ttfaMs = ttfa
-  app.metrics.ttfa.observe({ format: p.format }, ttfa / 1000)
-
-  const encoder = createEncoder(p.format, { inputRate: p.voice.sampleRate, outputRate: p.sampleRate })
   const msPerSample = 1000 / p.voice.sampleRate
   let completed = false
   async function* body(): AsyncGenerator<Uint8Array> {

@@ -5,7 +5,7 @@ import { Type, type Static } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../config.js'
 import { ApiError } from '../errors.js'
-import type { AudioFormat } from '../audio/encoder.js'
+import { defaultRate, type AudioFormat } from '../audio/encoder.js'
 import { speak } from '../plugins/speak.js'
 import { keySecurity, protectedErrors, errorRef } from '../plugins/schemas.js'
 import type { CatalogVoice, VoiceCatalog } from '../plugins/voice-catalog.js'
@@ -16,8 +16,8 @@ export const OPENAI_VOICES: Record<string, string> = {
   ash: 'rms', ballad: 'awb', coral: 'slt', sage: 'slt', verse: 'kal16', marin: 'slt', cedar: 'rms',
 }
 
-const WE_MAKE = ['wav', 'pcm'] as const
-const THEY_MAKE = ['mp3', 'opus', 'aac', 'flac'] as const
+const WE_MAKE = ['mp3', 'wav', 'pcm'] as const
+const THEY_MAKE = ['opus', 'aac', 'flac'] as const
 /** OpenAI's raw `pcm` is 24 kHz 16-bit little-endian mono. */
 const OPENAI_PCM_RATE = 24000
 
@@ -29,7 +29,7 @@ export function speechBody(maxTextChars: number) {
       Type.String({ minLength: 1, maxLength: 64 }),
       Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
     ], { description: `Our voice slug or uuid, or an OpenAI name (${Object.keys(OPENAI_VOICES).join(', ')})` }),
-    response_format: Type.Optional(Type.String({ maxLength: 20, description: 'wav (default here) or pcm (24 kHz 16-bit LE); mp3, opus, aac and flac are not made' })),
+    response_format: Type.Optional(Type.String({ maxLength: 20, description: "mp3 (the default, as at OpenAI; at the voice's rate), wav, or pcm (24 kHz 16-bit LE); opus, aac and flac are not made" })),
     speed: Type.Optional(Type.Number({ description: 'OpenAI accepts 0.25–4.0; this server speaks 0.5–2.0' })),
     instructions: Type.Optional(Type.String({ maxLength: 4096 })),
     stream_format: Type.Optional(Type.String({ maxLength: 20 })),
@@ -53,7 +53,7 @@ export default async function openaiRoutes(app: FastifyInstance, { config }: { c
       security: keySecurity,
       body: Body,
       response: {
-        200: { description: 'Audio', content: { 'audio/wav': { schema: { type: 'string', format: 'binary' } }, 'audio/L16': { schema: { type: 'string', format: 'binary' } } } },
+        200: { description: 'Audio', content: { 'audio/mpeg': { schema: { type: 'string', format: 'binary' } }, 'audio/wav': { schema: { type: 'string', format: 'binary' } }, 'audio/L16': { schema: { type: 'string', format: 'binary' } } } },
         404: errorRef,
         413: errorRef,
         415: errorRef,
@@ -61,13 +61,13 @@ export default async function openaiRoutes(app: FastifyInstance, { config }: { c
       },
     },
   }, async (request, reply) => {
-    const { input, voice, response_format = 'wav', speed = 1, stream_format } = request.body
+    const { input, voice, response_format = 'mp3', speed = 1, stream_format } = request.body
     const format = response_format.toLowerCase()
     if ((THEY_MAKE as readonly string[]).includes(format)) {
-      throw new ApiError('unsupported_format', `response_format "${format}" is not available on this server; use wav or pcm`)
+      throw new ApiError('unsupported_format', `response_format "${format}" is not available on this server; use ${WE_MAKE.join(', ')}`)
     }
     if (!(WE_MAKE as readonly string[]).includes(format)) {
-      throw new ApiError('unsupported_format', `response_format must be one of wav, pcm (got "${response_format}")`)
+      throw new ApiError('unsupported_format', `response_format must be one of ${WE_MAKE.join(', ')} (got "${response_format}")`)
     }
     if (stream_format !== undefined && stream_format !== 'audio') {
       throw new ApiError('unsupported_format', 'stream_format must be "audio": server-sent events are not supported')
@@ -76,7 +76,7 @@ export default async function openaiRoutes(app: FastifyInstance, { config }: { c
       throw new ApiError('validation_failed', `speed must be between 0.5 and 2.0 on this server (got ${speed})`)
     }
     const v = resolveVoice(app.voices, voice)
-    const out: AudioFormat = format === 'pcm' ? 'pcm16' : 'wav'
-    return speak(app, request, reply, { text: input, voice: v, format: out, speed, sampleRate: out === 'pcm16' ? OPENAI_PCM_RATE : v.sampleRate })
+    const out: AudioFormat = format === 'pcm' ? 'pcm16' : (format as 'mp3' | 'wav')
+    return speak(app, request, reply, { text: input, voice: v, format: out, speed, sampleRate: out === 'pcm16' ? OPENAI_PCM_RATE : defaultRate(out, v.sampleRate) })
   })
 }

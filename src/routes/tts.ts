@@ -3,8 +3,8 @@ import { Type, type Static } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../config.js'
 import { ApiError } from '../errors.js'
-import { AUDIO_FORMATS } from '../audio/encoder.js'
-import { defaultRate, speak } from '../plugins/speak.js'
+import { AUDIO_FORMATS, defaultRate } from '../audio/encoder.js'
+import { speak } from '../plugins/speak.js'
 import { keySecurity, protectedErrors, errorRef } from '../plugins/schemas.js'
 
 export const OUTPUT_RATES = [8000, 16000, 22050, 24000, 44100, 48000] as const
@@ -17,7 +17,7 @@ export function ttsBody(maxTextChars: number) {
     {
       text: Type.String({ minLength: 1, maxLength: maxTextChars, description: `Text to speak, up to ${maxTextChars} characters` }),
       voice_id: VoiceRef,
-      format: Type.Optional(Type.Enum(AUDIO_FORMATS, { type: 'string', default: 'wav', description: 'wav, raw little-endian pcm16, or G.711 mulaw/alaw' })),
+      format: Type.Optional(Type.Enum(AUDIO_FORMATS, { type: 'string', default: 'wav', description: 'wav, raw little-endian pcm16, G.711 mulaw/alaw, or mp3' })),
       speed: Type.Optional(Type.Number({ minimum: 0.5, maximum: 2, default: 1 })),
       sample_rate: Type.Optional(Type.Enum(OUTPUT_RATES, { type: 'integer', description: "Output rate; default the voice's own, 8000 for mulaw/alaw" })),
     },
@@ -36,7 +36,7 @@ export default async function ttsRoutes(app: FastifyInstance, { config }: { conf
       security: keySecurity,
       body: Body,
       response: {
-        200: { description: 'Audio', content: { 'audio/wav': { schema: { type: 'string', format: 'binary' } }, 'audio/L16': { schema: { type: 'string', format: 'binary' } }, 'audio/basic': { schema: { type: 'string', format: 'binary' } }, 'audio/x-alaw-basic': { schema: { type: 'string', format: 'binary' } } } },
+        200: { description: 'Audio', content: { 'audio/wav': { schema: { type: 'string', format: 'binary' } }, 'audio/L16': { schema: { type: 'string', format: 'binary' } }, 'audio/basic': { schema: { type: 'string', format: 'binary' } }, 'audio/x-alaw-basic': { schema: { type: 'string', format: 'binary' } }, 'audio/mpeg': { schema: { type: 'string', format: 'binary' } } } },
         404: errorRef,
         413: errorRef,
         415: errorRef,
@@ -47,6 +47,6 @@ export default async function ttsRoutes(app: FastifyInstance, { config }: { conf
     const { text, voice_id, format = 'wav', speed = 1, sample_rate } = request.body
     const voice = app.voices.find(voice_id)
     if (!voice) throw new ApiError('voice_not_found', `No voice "${voice_id}"; GET /v1/voices lists them`)
-    return speak(app, request, reply, { text, voice, format, speed, sampleRate: sample_rate ?? defaultRate(format, voice) })
+    return speak(app, request, reply, { text, voice, format, speed, sampleRate: sample_rate ?? defaultRate(format, voice.sampleRate) })
   })
 }

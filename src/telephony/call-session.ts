@@ -413,7 +413,7 @@ export class CallSession {
       const { chunks: rest, first } = this.synthesize(u.text, u.voice, signal)
       chunks = resume(rest, first)
     }
-    const encoder = createEncoder('mulaw', { inputRate: u.voice.sampleRate, outputRate: 8000 })
+    const encoder = await createEncoder('mulaw', { inputRate: u.voice.sampleRate, outputRate: 8000 })
     const slice = Math.ceil((u.voice.sampleRate * SLICE_MS) / 1000)
     const framer = createFramer(FRAME_BYTES)
     const sendAll = async (bytes: Uint8Array) => {

@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest'
+import { MPEGDecoder } from 'mpg123-decoder'
 import { createEncoder, contentType } from '../../src/audio/encoder.js'
 import { parseWav } from '../../src/audio/wav.js'
 import { decodeMulaw } from '../../src/audio/g711.js'
@@ -6,8 +7,8 @@ import { resample } from '../../src/audio/resample.js'
 
 const tone = (n: number, rate: number, hz = 440) => Int16Array.from({ length: n }, (_, i) => Math.round(8000 * Math.sin((2 * Math.PI * hz * i) / rate)))
 
-function encodeAll(format: Parameters<typeof createEncoder>[0], input: Int16Array, inputRate: number, outputRate: number, chunk = 333) {
-  const enc = createEncoder(format, { inputRate, outputRate })
+async function encodeAll(format: Parameters<typeof createEncoder>[0], input: Int16Array, inputRate: number, outputRate: number, chunk = 333) {
+  const enc = await createEncoder(format, { inputRate, outputRate })
   const parts = [enc.header()]
   for (let i = 0; i < input.length; i += chunk) parts.push(enc.push(input.subarray(i, i + chunk)))
   parts.push(enc.end())
@@ -15,16 +16,16 @@ function encodeAll(format: Parameters<typeof createEncoder>[0], input: Int16Arra
 }
 
 describe('encoder', () => {
-  it('streams a WAV that parses back at the requested rate and length', () => {
-    const bytes = encodeAll('wav', tone(16000, 16000), 16000, 24000)
+  it('streams a WAV that parses back at the requested rate and length', async () => {
+    const bytes = await encodeAll('wav', tone(16000, 16000), 16000, 24000)
     const wav = parseWav(bytes)
     expect(wav.sampleRate).toBe(24000)
     expect(wav.samples.length).toBe(24000)
   })
 
-  it('writes raw μ-law at 8 kHz that decodes to the resampled audio', () => {
+  it('writes raw μ-law at 8 kHz that decodes to the resampled audio', async () => {
     const input = tone(16000, 16000)
-    const bytes = encodeAll('mulaw', input, 16000, 8000)
+    const bytes = await encodeAll('mulaw', input, 16000, 8000)
     expect(bytes.length).toBe(8000)
     const expected = resample(input, 16000, 8000)
     const decoded = decodeMulaw(new Uint8Array(bytes))
@@ -38,14 +39,62 @@ describe('encoder', () => {
     expect(10 * Math.log10(signal / noise)).toBeGreaterThan(30)
   })
 
-  it('gives raw PCM16 and A-law the sizes their rates imply, with no header', () => {
-    expect(encodeAll('pcm16', tone(22050, 22050), 22050, 22050).length).toBe(44100)
-    expect(encodeAll('alaw', tone(22050, 22050), 22050, 8000).length).toBe(8000)
+  it('gives raw PCM16 and A-law the sizes their rates imply, with no header', async () => {
+    expect((await encodeAll('pcm16', tone(22050, 22050), 22050, 22050)).length).toBe(44100)
+    expect((await encodeAll('alaw', tone(22050, 22050), 22050, 8000)).length).toBe(8000)
   })
 
   it('names each format with its media type', () => {
     expect(contentType('wav', 16000)).toBe('audio/wav')
     expect(contentType('mulaw', 8000)).toBe('audio/basic')
     expect(contentType('pcm16', 24000)).toBe('audio/L16;rate=24000;channels=1')
+    expect(contentType('mp3', 22050)).toBe('audio/mpeg')
+  })
+})
+
+/** Power of `x` at `hz` (Goertzel), as a fraction of its total power. */
+function toneShare(x: Float32Array, rate: number, hz: number): number {
+  const w = (2 * Math.PI * hz) / rate
+  let s1 = 0
+  let s2 = 0
+  let total = 0
+  for (const v of x) {
+    const s0 = v + 2 * Math.cos(w) * s1 - s2
+    s2 = s1
+    s1 = s0
+    total += v * v
+  }
+  return ((s1 * s1 + s2 * s2 - 2 * Math.cos(w) * s1 * s2) * 2) / x.length / total
+}
+
+describe('mp3', () => {
+  const decoder = new MPEGDecoder()
+
+  it.each([
+    [16000, 16000],
+    [22050, 8000],
+    [16000, 24000],
+    [16000, 48000],
+  ])('%i Hz in, %i Hz out: decodes to the same tone at the same level, the same however it was fed', async (inputRate, outputRate) => {
+    await decoder.ready
+    await decoder.reset()
+    const input = tone(inputRate, inputRate, 1000) // one second
+    const bytes = await encodeAll('mp3', input, inputRate, outputRate)
+    expect(Buffer.compare(bytes, await encodeAll('mp3', input, inputRate, outputRate, 1 << 20))).toBe(0)
+    const { channelData, sampleRate, samplesDecoded, errors } = decoder.decode(new Uint8Array(bytes))
+    expect(errors).toEqual([])
+    expect(sampleRate).toBe(outputRate)
+    // LAME adds its start-up delay and pads the last frame: at most two frames (1152 samples each) more.
+    expect(samplesDecoded).toBeGreaterThanOrEqual(outputRate)
+    expect(samplesDecoded).toBeLessThanOrEqual(outputRate + 2 * 1152)
+    // The steady middle half: clear of the encoder's start-up and of the end of the tone.
+    const audio = channelData[0].subarray(samplesDecoded >> 2, (3 * samplesDecoded) >> 2)
+    expect(toneShare(audio, outputRate, 1000)).toBeGreaterThan(0.99)
+    const rms = Math.sqrt(audio.reduce((n, v) => n + v * v, 0) / audio.length)
+    expect(20 * Math.log10(rms / (8000 / 32768 / Math.SQRT2))).toBeCloseTo(0, 0)
+  })
+
+  it('refuses a rate MPEG audio does not have', async () => {
+    await expect(createEncoder('mp3', { inputRate: 16000, outputRate: 20000 })).rejects.toThrow(/no 20000 Hz/)
   })
 })

@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseWav } from '../../src/audio/wav.js'
+import { mp3Info } from '../integration/audio.js'
 
 const say = (args: string[], input?: string) =>
   spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/say.ts', ...args], { input, encoding: 'utf8', timeout: 60_000 })
@@ -35,6 +36,15 @@ describe('npm run say', () => {
     expect(statSync(out).size / 8000).toBeGreaterThan(1)
   })
 
+  it('writes an MP3 file at the rate asked for', async () => {
+    const out = join(dir, 'hello.mp3')
+    const run = say(['--voice', 'slt', '--format', 'mp3', '--rate', '24000', '-o', out, 'Hello there. This is a test.'])
+    expect(run.status, run.stderr).toBe(0)
+    const mp3 = await mp3Info(readFileSync(out))
+    expect(mp3).toMatchObject({ rate: 24000, errors: 0 })
+    expect(mp3.seconds).toBeGreaterThan(1)
+  })
+
   it('lists the voices', () => {
     const run = say(['--list-voices'])
     expect(run.status).toBe(0)
@@ -43,7 +53,7 @@ describe('npm run say', () => {
   })
 
   it.each([
-    [['--format', 'mp3', 'hi'], /--format must be one of/],
+    [['--format', 'ogg', 'hi'], /--format must be one of/],
     [['--speed', '9', 'hi'], /--speed must be/],
     [['--rate', '12345', 'hi'], /--rate must be one of/],
     [['--voice', 'nobody', 'hi'], /unknown voice "nobody"/],

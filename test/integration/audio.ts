@@ -1,10 +1,11 @@
 // Reading what /v1/tts sends back: raw bytes over plain HTTP (to see chunking), and checks of
-// the audio itself through our WAV parser and through sox, a reader we did not write.
+// the audio itself through our WAV parser and through sox and mpg123, readers we did not write.
 import { request as httpRequest } from 'node:http'
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { MPEGDecoder } from 'mpg123-decoder'
 
 export interface RawResponse {
   status: number
@@ -44,5 +45,18 @@ export function soxInfo(bytes: Uint8Array, soxType: 'wav' | 'raw16' | 'ul' | 'al
     return { rate: Number(soxi('-r')), channels: Number(soxi('-c')), seconds: Number(soxi('-D')) }
   } finally {
     rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/** What an MP3 decoder we did not write (mpg123, in wasm) makes of a stream. */
+export async function mp3Info(bytes: Uint8Array): Promise<{ rate: number; seconds: number; peak: number; errors: number }> {
+  const decoder = new MPEGDecoder()
+  await decoder.ready
+  try {
+    const { channelData, sampleRate, samplesDecoded, errors } = decoder.decode(bytes)
+    const peak = channelData[0].reduce((m, v) => Math.max(m, Math.abs(v)), 0)
+    return { rate: sampleRate, seconds: samplesDecoded / sampleRate, peak, errors: errors.length }
+  } finally {
+    decoder.free()
   }
 }

@@ -27,7 +27,7 @@ describe('logs', () => {
       await fetch(`${t.url}/nowhere?key=${k}`, { headers: { 'x-api-key': k } })
       await (await post(t.url, '/v1/tts', { text: 'Log test.', voice_id: 'kal' }, { 'x-api-key': k })).arrayBuffer()
       await post(t.url, '/v1/tts', '{bad json', { 'x-api-key': k })
-      await fetch(`${t.url}/v1/audio/speech`, { method: 'POST', headers: { authorization: `Bearer ${k}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'x', input: 'y', voice: 'alloy', response_format: 'mp3' }) })
+      await fetch(`${t.url}/v1/audio/speech`, { method: 'POST', headers: { authorization: `Bearer ${k}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'x', input: 'y', voice: 'alloy', response_format: 'opus' }) })
     }
     // A database outage: errors are logged, the key still is not.
     t.database.down = true

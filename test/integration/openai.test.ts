@@ -3,7 +3,7 @@ import OpenAI from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseWav } from '../../src/audio/wav.js'
 import { startApp, type TestApp } from '../helpers/app.js'
-import { soxInfo } from './audio.js'
+import { mp3Info, soxInfo } from './audio.js'
 
 let t: TestApp
 let client: OpenAI
@@ -32,20 +32,22 @@ describe('client.audio.speech.create', () => {
     expect(sox.seconds).toBeGreaterThan(0.4)
   })
 
-  it('defaults to WAV when no format is given, and takes our own voice slugs and {id}', async () => {
+  it('defaults to MP3 when no format is given, as OpenAI does, and takes our own voice slugs and {id}', async () => {
     for (const voice of ['awb', { id: 'kal16' }] as const) {
       const res = await client.audio.speech.create({ model: 'tts-1', voice: voice as never, input: 'Default format.' })
-      expect(res.headers.get('content-type')).toBe('audio/wav')
-      expect(parseWav(new Uint8Array(await res.arrayBuffer())).samples.length).toBeGreaterThan(1000)
+      expect(res.headers.get('content-type')).toBe('audio/mpeg')
+      const mp3 = await mp3Info(new Uint8Array(await res.arrayBuffer()))
+      expect(mp3).toMatchObject({ rate: 16000, errors: 0 })
+      expect(mp3.seconds).toBeGreaterThan(0.5)
     }
   })
 
-  it('refuses mp3 with a clear 400 the client reports as BadRequestError', async () => {
-    const err = await client.audio.speech.create({ model: 'tts-1', voice: 'alloy', input: 'Hi.', response_format: 'mp3' }).catch((e: unknown) => e)
+  it('refuses opus with a clear 400 the client reports as BadRequestError', async () => {
+    const err = await client.audio.speech.create({ model: 'tts-1', voice: 'alloy', input: 'Hi.', response_format: 'opus' }).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(OpenAI.BadRequestError)
     const e = err as InstanceType<typeof OpenAI.BadRequestError>
     expect(e.status).toBe(400)
-    expect(e.message).toMatch(/mp3.*not available.*wav or pcm/)
+    expect(e.message).toMatch(/opus.*not available.*mp3, wav, pcm/)
   })
 
   it('refuses a speed outside 0.5–2.0 with a 400 that says so', async () => {

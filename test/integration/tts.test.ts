@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseWav } from '../../src/audio/wav.js'
 import { hashKey } from '../../src/store/keys.js'
 import { errorOf, post, startApp, type TestApp } from '../helpers/app.js'
-import { postRaw, soxInfo } from './audio.js'
+import { mp3Info, postRaw, soxInfo } from './audio.js'
 
 let t: TestApp
 let key: string
@@ -61,6 +61,24 @@ describe('formats', () => {
     expect(sox.rate).toBe(expectedRate)
     // The same speech, resampled: the same duration to within a few milliseconds.
     expect(Math.abs(sox.seconds - wavSeconds)).toBeLessThan(0.005)
+  })
+
+  it.each([
+    ['the voice rate', undefined, 16000],
+    ['8000 Hz', 8000, 8000],
+    ['44100 Hz', 44100, 44100],
+  ] as const)('mp3 at %s: MPEG audio at that rate, the same speech as the WAV', async (_, rate, expectedRate) => {
+    const res = await tts({ format: 'mp3', ...(rate ? { sample_rate: rate } : {}) })
+    expect(res.status).toBe(200)
+    expect(res.headers['content-type']).toBe('audio/mpeg')
+    expect(res.headers['x-sample-rate']).toBe(String(expectedRate))
+    const mp3 = await mp3Info(res.body)
+    expect(mp3.errors).toBe(0)
+    expect(mp3.rate).toBe(expectedRate)
+    expect(mp3.peak).toBeGreaterThan(1000 / 32768)
+    // LAME's start-up delay and last-frame padding add at most two frames (1152 samples each).
+    expect(mp3.seconds).toBeGreaterThanOrEqual(wavSeconds)
+    expect(mp3.seconds).toBeLessThanOrEqual(wavSeconds + (2 * 1152) / expectedRate)
   })
 
   it('speaks faster at speed 2 and slower at 0.5', async () => {

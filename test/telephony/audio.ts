@@ -6,7 +6,7 @@ import { decodeMulaw, MULAW_SILENCE } from '../../src/audio/g711.js'
 
 /** The text through the synthesizer and the encoder a call uses, at 8 kHz. */
 async function encodedAt8k(synth: Synthesizer, text: string, voice: string, format: 'mulaw' | 'pcm16'): Promise<Buffer> {
-  const encoder = createEncoder(format, { inputRate: synth.voice(voice)!.sampleRate, outputRate: 8000 })
+  const encoder = await createEncoder(format, { inputRate: synth.voice(voice)!.sampleRate, outputRate: 8000 })
   const parts: Uint8Array[] = []
   for await (const { samples } of synth.stream(text, { voice, speed: 1 })) if (samples.length) parts.push(encoder.push(samples))
   parts.push(encoder.end())
