@@ -30,6 +30,21 @@ describe('flite engine', () => {
     expect(Buffer.from(b.buffer).equals(Buffer.from(a.buffer))).toBe(true)
   })
 
+  it('after long and varied use, speaks every voice exactly as a new engine does', () => {
+    const texts = ['Hi.', 'Dr. Smith, 221B Baker St.; call 555-0100 at 3:30 p.m.!', 'word '.repeat(60), '"Quoted" (aside) — ümlauts, ½ and €5.']
+    for (const voice of ['slt', 'kal16', 'rms', 'awb', 'kal']) for (const text of texts) flite.synthesizeSync(text, { voice, speed: 0.7 })
+    const fresh = new FliteEngine()
+    try {
+      for (const voice of ['slt', 'kal16', 'rms', 'awb', 'kal']) {
+        const used = flite.synthesizeSync('Repeatable output, once more.', { voice, speed: 1 })
+        const expected = fresh.synthesizeSync('Repeatable output, once more.', { voice, speed: 1 })
+        expect(Buffer.from(used.buffer).equals(Buffer.from(expected.buffer)), voice).toBe(true)
+      }
+    } finally {
+      fresh.close()
+    }
+  })
+
   it('speaks faster at a higher speed', () => {
     const text = 'The quick brown fox jumps over the lazy dog.'
     const slow = flite.synthesizeSync(text, { voice: 'kal16', speed: 0.5 }).length
