@@ -9,7 +9,7 @@ const str = (s: string) => [...leb(s.length), ...Buffer.from(s)]
 const section = (id: number, body: number[]) => [id, ...leb(body.length), ...body]
 
 /** A module with one page of memory and active data segments at the given offsets, named or not. */
-function wasmModule(segments: { offset: number; bytes: number; name?: string }[]): Uint8Array {
+function wasmModule(segments: { offset: number; bytes: number; name?: string }[]): Uint8Array<ArrayBuffer> {
   const data = [...leb(segments.length), ...segments.flatMap((s) => [0, 0x41, ...sleb(s.offset), 0x0b, ...leb(s.bytes), ...new Array(s.bytes).fill(7)])]
   const named = segments.flatMap((s, i) => (s.name ? [[...leb(i), ...str(s.name)]] : []))
   const names = named.length ? section(0, [...str('name'), 9, ...leb(leb(named.length).length + named.flat().length), ...leb(named.length), ...named.flat()]) : []
