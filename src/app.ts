@@ -24,6 +24,7 @@ import openaiRoutes from './routes/openai.js'
 import twilioRoutes from './routes/twilio.js'
 import callsRoutes from './routes/calls.js'
 import numbersRoutes from './routes/numbers.js'
+import keysRoutes from './routes/keys.js'
 
 export interface AppDeps {
   /** A database the caller opened (tests); migrated, and left open when the app closes. */
@@ -75,6 +76,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(twilioRoutes, { config })
   await app.register(callsRoutes, { config })
   await app.register(numbersRoutes, { config })
+  await app.register(keysRoutes)
 
   try {
     await app.ready()
