@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import postgres from 'postgres'
 import { PGlite } from '@electric-sql/pglite'
+import { lockDataDir } from './data-lock.js'
 
 /** What a statement runs on: the pool itself or one transaction. */
 export interface Queryable {
@@ -119,11 +120,19 @@ function openPostgres(options: OpenDbOptions): Db {
 
 async function openPglite(dataDir: string, fromDump?: Blob): Promise<Db> {
   let dir: string | undefined
+  let unlock = () => {}
   if (dataDir !== 'memory://') {
     dir = join(dataDir, 'pgdata')
     await mkdir(dir, { recursive: true })
+    unlock = lockDataDir(dataDir)
   }
-  const pg = await guard(PGlite.create(dir, fromDump ? { loadDataDir: fromDump } : {}))
+  let pg: PGlite
+  try {
+    pg = await guard(PGlite.create(dir, fromDump ? { loadDataDir: fromDump } : {}))
+  } catch (err) {
+    unlock()
+    throw err
+  }
   type Target = Pick<PGlite, 'query' | 'exec'>
   const on = (t: Target): Queryable => ({
     query: async <T>(text: string, params?: unknown[]) => (await guard(t.query<T>(text, params))).rows,
@@ -140,6 +149,7 @@ async function openPglite(dataDir: string, fromDump?: Blob): Promise<Db> {
     },
     close: async () => {
       if (!pg.closed) await pg.close()
+      unlock()
     },
   }
 }

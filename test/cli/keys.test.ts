@@ -154,4 +154,16 @@ describe('keys CLI', () => {
     expect(down.stderr).toMatch(/^keys: database unavailable/)
     expect(down.stderr).not.toMatch(/\n\s+at /)
   })
+
+  it.skipIf(process.env.DATABASE_URL)('refuses the embedded database while a service has it open, and says what to do instead', async () => {
+    const service = await openDb({ dataDir }) // what a running `npm start` holds
+    try {
+      const r = await run(['list'])
+      expect(r.code).toBe(1)
+      expect(r.err.join('\n')).toMatch(/^keys: the embedded database in .* is in use .*stop it first, or make and revoke keys over HTTP with an admin key \(POST \/v1\/keys\)/)
+    } finally {
+      await service.close()
+    }
+    expect((await run(['list'])).code).toBe(0)
+  })
 })

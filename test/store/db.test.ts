@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -69,6 +72,34 @@ describe('openDb', () => {
       expect(await b.query('SELECT v FROM kept')).toEqual([{ v: 'still here' }])
       await b.close()
     } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('lets one process at a time have an embedded database, and takes over from one that is gone', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cw-pglite-'))
+    const lock = join(dir, 'pgdata.lock')
+    const other = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' })
+    try {
+      const a = await openDb({ dataDir: dir })
+      await expect(openDb({ dataDir: dir })).rejects.toThrow(/in use by this process/)
+      await a.close()
+
+      writeFileSync(lock, `${other.pid}\n`)
+      await expect(openDb({ dataDir: dir })).rejects.toThrow(new RegExp(`in use by process ${other.pid}.*POST /v1/keys`))
+      other.kill()
+      await once(other, 'exit')
+      const b = await openDb({ dataDir: dir }) // its process is gone: the lock is stale
+      expect(readFileSync(lock, 'utf8')).toBe(`${process.pid}\n`)
+      await b.close()
+      expect(existsSync(lock)).toBe(false)
+
+      // A container that restarted gets the same pid as the process that left the lock.
+      writeFileSync(lock, `${process.pid}\n`)
+      const c = await openDb({ dataDir: dir })
+      await c.close()
+    } finally {
+      other.kill()
       await rm(dir, { recursive: true, force: true })
     }
   })
