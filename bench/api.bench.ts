@@ -134,8 +134,8 @@ console.log(`server: database ${health.backends.database}, limits ${health.backe
       for (let k = 0; k < share; k++) {
         const encoder = await createEncoder('wav', { inputRate: rate, outputRate: rate })
         let bytes = encoder.header().length
-        for await (const c of synth.stream(fresh(n++), { voice: VOICE, speed: 1 })) bytes += encoder.push(c.samples).length
-        bytes += encoder.end().length
+        for await (const c of synth.stream(fresh(n++), { voice: VOICE, speed: 1 })) bytes += (await encoder.push(c.samples)).length
+        bytes += (await encoder.end()).length
       }
     }
     const start = performance.now()

@@ -38,15 +38,17 @@ export function contentType(format: AudioFormat, rate: number): string {
 export interface Encoder {
   /** Bytes that go before any audio: a WAV header of unknown length, or nothing for raw formats. */
   header(): Uint8Array
-  push(samples: Int16Array): Uint8Array
-  /** The resampler's tail, encoded. */
-  end(): Uint8Array
+  push(samples: Int16Array): Promise<Uint8Array>
+  /** The resampler's tail, encoded, and the encoder's own. */
+  end(): Promise<Uint8Array>
+  /** Gives the stream up before its end (its listener is gone), freeing what it holds. */
+  close(): void
 }
 
 /** Little-endian PCM16 bytes (the byte order of WAV and of every platform Node runs on). */
 const pcmBytes = (samples: Int16Array) => new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength)
 
-/** Async because an MP3 encoder may have to be started (the others are ready at once). */
+/** Async because MP3 is encoded in a thread of its own; the other formats are encoded at once. */
 export async function createEncoder(format: AudioFormat, { inputRate, outputRate }: { inputRate: number; outputRate: number }): Promise<Encoder> {
   const resampler = createResampler(inputRate, outputRate)
   if (format === 'mp3') {
@@ -54,15 +56,16 @@ export async function createEncoder(format: AudioFormat, { inputRate, outputRate
     return {
       header: () => new Uint8Array(0),
       push: (samples) => mp3.push(resampler.push(samples)),
-      end: () => Buffer.concat([mp3.push(resampler.flush()), mp3.end()]),
+      end: async () => Buffer.concat(await Promise.all([mp3.push(resampler.flush()), mp3.end()])),
+      close: () => mp3.close(),
     }
   }
   const encode = format === 'mulaw' ? encodeMulaw : format === 'alaw' ? encodeAlaw : pcmBytes
   const header = format === 'wav' ? wavHeader({ sampleRate: outputRate, format: 'pcm16' }) : new Uint8Array(0)
   return {
     header: () => header,
-    push: (samples) => encode(resampler.push(samples)),
-    end: () => encode(resampler.flush()),
+    push: async (samples) => encode(resampler.push(samples)),
+    end: async () => encode(resampler.flush()),
+    close: () => {},
   }
 }
-

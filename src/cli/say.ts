@@ -63,8 +63,8 @@ async function main(argv: string[]): Promise<void> {
       if (chunk.length) out.write(chunk)
     }
     write(encoder.header())
-    for await (const chunk of synth.stream(text, { voice: voice.id, speed: opts.speed })) write(encoder.push(chunk.samples))
-    write(encoder.end())
+    for await (const chunk of synth.stream(text, { voice: voice.id, speed: opts.speed })) write(await encoder.push(chunk.samples))
+    write(await encoder.end())
     if (opts.output) {
       await new Promise<void>((resolve, reject) => (out as ReturnType<typeof createWriteStream>).end((err?: Error | null) => (err ? reject(err) : resolve())))
       // A file can be seeked: give it a header with the real length, which every player accepts.

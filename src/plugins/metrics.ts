@@ -3,6 +3,7 @@
 // api_key_rate_limit_exceeded_total, system_cpu_percent, system_memory_percent, tts_model_loaded.
 import { cpus, freemem, totalmem } from 'node:os'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { liveMp3Streams } from '../audio/mp3.js'
 import { global } from './global.js'
 
 export type LimitKind = 'ip' | 'key' | 'auth_failures' | 'characters'
@@ -59,6 +60,7 @@ export default global(async (app) => {
   const cpu = cpuSampler()
   new Gauge({ name: 'system_cpu_percent', help: 'Machine CPU use since the previous scrape', registers: [registry], collect() { this.set(cpu()) } })
   new Gauge({ name: 'system_memory_percent', help: 'Machine memory in use', registers: [registry], collect() { this.set(100 * (1 - freemem() / totalmem())) } })
+  new Gauge({ name: 'tts_mp3_streams', help: 'MP3 responses holding an encoder now', registers: [registry], collect() { this.set(liveMp3Streams()) } })
   new Gauge({
     name: 'tts_model_loaded', help: 'Voices loaded per engine (0: none can speak)', labelNames: ['engine'], registers: [registry],
     collect() {

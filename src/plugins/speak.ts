@@ -61,13 +61,16 @@ export async function speak(app: FastifyInstance, request: FastifyRequest, reply
 
   const started = performance.now()
   const controller = new AbortController()
+  let encoder: Encoder | undefined
+  // A client gone stops the synthesis and frees the encoder, even if the body never started.
   const onClose = () => {
-    if (!reply.raw.writableFinished) controller.abort()
+    if (reply.raw.writableFinished) return
+    controller.abort()
+    encoder?.close()
   }
   reply.raw.once('close', onClose)
   const chunks = app.synth.stream(p.text, { voice: p.voice.slug, speed: p.speed, signal: controller.signal })
   let first: SpeechChunk | undefined
-  let encoder: Encoder
   try {
     for await (const chunk of iterate(chunks)) {
       if (chunk.samples.length > 0) {
@@ -80,28 +83,31 @@ export async function speak(app: FastifyInstance, request: FastifyRequest, reply
     app.metrics.ttfa.observe({ format: p.format }, ttfa / 1000)
     // Made while the engine works on the next segment (an MP3 encoder may have to be started).
     encoder = await createEncoder(p.format, { inputRate: p.voice.sampleRate, outputRate: p.sampleRate })
+    if (controller.signal.aborted) encoder.close() // the client left while it was made
   } catch (err) {
     reply.raw.off('close', onClose)
     controller.abort()
     throw err
   }
+  const enc: Encoder = encoder
   const msPerSample = 1000 / p.voice.sampleRate
   let completed = false
   async function* body(): AsyncGenerator<Uint8Array> {
     try {
-      const header = encoder.header()
+      const header = enc.header()
       if (header.length) yield header
       if (first) {
         meter.audioMs += first.samples.length * msPerSample
-        yield encoder.push(first.samples)
+        const bytes = await enc.push(first.samples)
+        if (bytes.length) yield bytes
       }
       for await (const { samples } of iterate(chunks)) {
         if (samples.length === 0) continue
         meter.audioMs += samples.length * msPerSample
-        const bytes = encoder.push(samples)
+        const bytes = await enc.push(samples)
         if (bytes.length) yield bytes
       }
-      const tail = encoder.end()
+      const tail = await enc.end()
       if (tail.length) yield tail
       completed = true
       app.metrics.ttsDuration.observe({ format: p.format }, (performance.now() - started) / 1000)
@@ -114,9 +120,13 @@ export async function speak(app: FastifyInstance, request: FastifyRequest, reply
       throw err
     } finally {
       reply.raw.off('close', onClose)
-      // Stops whatever synthesis is still queued or running. (Not after a normal end: an abort
-      // builds an AbortError with a stack trace, a real cost at thousands of requests a second.)
-      if (!completed) controller.abort()
+      // Stops whatever synthesis is still queued or running, and frees the encoder. (Not after a
+      // normal end: an abort builds an AbortError with a stack trace, a real cost at thousands of
+      // requests a second.)
+      if (!completed) {
+        controller.abort()
+        enc.close()
+      }
     }
   }
   return reply

@@ -3,9 +3,9 @@
 // behind other callers' later sentences. (A general pool such as piscina can only cancel a
 // running task by killing its thread; here a running eSpeak task stops at its next chunk and a
 // running Flite task, at most one segment, finishes and is dropped.)
-import { Worker } from 'node:worker_threads'
-import { fileURLToPath } from 'node:url'
-import { extname, join, resolve } from 'node:path'
+import type { Worker } from 'node:worker_threads'
+import { join, resolve } from 'node:path'
+import { startWorker } from '../worker-thread.js'
 import { Channel, abortError } from './channel.js'
 import type { VoiceInfo } from './engine.js'
 import type { PiperOptions, PiperStatus } from './engines/piper.js'
@@ -38,12 +38,6 @@ interface Slot {
   task: Task | null
 }
 
-const WORKER_URL = new URL(`./worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url)
-// Under tsx (npm start, the tests) the worker is TypeScript. Node 20 applies `--import` loaders in
-// a worker only after its entry module is resolved, so the entry registers tsx, then imports it.
-const ENTRY = WORKER_URL.pathname.endsWith('.ts')
-  ? `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then(({ register }) => { register(); return import(${JSON.stringify(WORKER_URL.href)}) })`
-  : WORKER_URL
 // Flite runs on node:wasi, which still prints an experimental warning in every thread.
 const EXEC_ARGV = ['--disable-warning=ExperimentalWarning']
 
@@ -178,7 +172,7 @@ export class SynthesisPool {
   private spawn(): Slot {
     const cancel = new SharedArrayBuffer(4)
     const workerData: WorkerData = { cancel, generation: this.generation.buffer as SharedArrayBuffer, piper: this.piper }
-    const worker = new Worker(ENTRY, { eval: typeof ENTRY === 'string', workerData, execArgv: EXEC_ARGV })
+    const worker = startWorker(import.meta.url, 'worker', { workerData, execArgv: EXEC_ARGV })
     const slot: Slot = { worker, cancel: new Int32Array(cancel), task: null }
     worker.on('message', (reply: WorkerReply) => this.onReply(slot, reply))
     worker.on('error', (err) => this.onCrash(slot, err))

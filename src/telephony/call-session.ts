@@ -425,14 +425,14 @@ export class CallSession {
         // An engine may hand over a whole sentence at once. Encoding it slice by slice, as the
         // window opens, keeps the resampler's buffers and the frames waiting here small.
         for (let at = 0; at < chunk.samples.length; at += slice) {
-          if (!(await sendAll(encoder.push(chunk.samples.subarray(at, at + slice))))) return
+          if (!(await sendAll(await encoder.push(chunk.samples.subarray(at, at + slice))))) return
         }
         if (gen !== this.generation || this.state !== 'live') return
         // Draining: this segment is complete; the rest of the text is not started.
         if (chunk.last && this.draining) break
         if (chunk.last && chunk.segment < segments - 1) this.sendMark(`g${gen}:s${++this.markSeq}`)
       }
-      if (!(await sendAll(encoder.end()))) return
+      if (!(await sendAll(await encoder.end()))) return
       const last = framer.flush()
       if (last && !(await this.sendFrame(last, gen))) return
       this.sendMark(`g${gen}:e${u.id}`, u)

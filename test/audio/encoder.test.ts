@@ -10,8 +10,8 @@ const tone = (n: number, rate: number, hz = 440) => Int16Array.from({ length: n 
 async function encodeAll(format: Parameters<typeof createEncoder>[0], input: Int16Array, inputRate: number, outputRate: number, chunk = 333) {
   const enc = await createEncoder(format, { inputRate, outputRate })
   const parts = [enc.header()]
-  for (let i = 0; i < input.length; i += chunk) parts.push(enc.push(input.subarray(i, i + chunk)))
-  parts.push(enc.end())
+  for (let i = 0; i < input.length; i += chunk) parts.push(await enc.push(input.subarray(i, i + chunk)))
+  parts.push(await enc.end())
   return Buffer.concat(parts)
 }
 

@@ -152,6 +152,29 @@ describe('a client that goes away', () => {
   })
 })
 
+describe('an MP3 client that goes away', () => {
+  const mp3Streams = async () => Number(/^tts_mp3_streams (\d+)$/m.exec(await (await fetch(`${t.url}/metrics`)).text())![1])
+
+  it('leaves no encoder behind', async () => {
+    const long = Array.from({ length: 20 }, (_, i) => `Sentence ${i + 1} of a message nobody hears to the end.`).join(' ')
+    let during = -1
+    await new Promise<void>((resolve, reject) => {
+      const req = httpRequest(`${t.url}/v1/tts`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key } }, (res) => {
+        expect(res.headers['content-type']).toBe('audio/mpeg')
+        res.once('data', async () => {
+          during = await mp3Streams()
+          req.destroy()
+          resolve()
+        })
+      })
+      req.on('error', (err) => (req.destroyed ? undefined : reject(err)))
+      req.end(JSON.stringify({ text: long, voice_id: 'espeak-en-us', speed: 0.5, format: 'mp3' }))
+    })
+    expect(during).toBe(1)
+    await expect.poll(mp3Streams, { timeout: 10_000 }).toBe(0)
+  })
+})
+
 function peak(samples: Int16Array): number {
   let m = 0
   for (const s of samples) m = Math.max(m, Math.abs(s))

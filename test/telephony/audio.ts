@@ -8,8 +8,8 @@ import { decodeMulaw, MULAW_SILENCE } from '../../src/audio/g711.js'
 async function encodedAt8k(synth: Synthesizer, text: string, voice: string, format: 'mulaw' | 'pcm16'): Promise<Buffer> {
   const encoder = await createEncoder(format, { inputRate: synth.voice(voice)!.sampleRate, outputRate: 8000 })
   const parts: Uint8Array[] = []
-  for await (const { samples } of synth.stream(text, { voice, speed: 1 })) if (samples.length) parts.push(encoder.push(samples))
-  parts.push(encoder.end())
+  for await (const { samples } of synth.stream(text, { voice, speed: 1 })) if (samples.length) parts.push(await encoder.push(samples))
+  parts.push(await encoder.end())
   return Buffer.concat(parts)
 }
 
