@@ -31,7 +31,7 @@ function release(id: number): void {
 async function handle(m: Mp3Request): Promise<Uint8Array> {
   if (m.op === 'open') {
     const lame = idle.pop() ?? (await createEncoder('audio/mpeg', lameModule))
-    lame.configure({ channels: 1, sampleRate: m.rate, outputSampleRate: m.rate as 8000, bitrate: bitrate(m.rate) })
+    lame.configure({ channels: 1, sampleRate: m.rate, outputSampleRate: m.rate, bitrate: bitrate(m.rate) })
     streams.set(m.id, lame)
     return new Uint8Array(0)
   }

@@ -8,9 +8,10 @@ import { startWorker } from '../worker-thread.js'
 
 /** The rates MPEG audio (1, 2 and 2.5) defines. */
 export const MP3_RATES = [8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000] as const
+export type Mp3Rate = (typeof MP3_RATES)[number]
 
 export type Mp3Request =
-  | { id: number; op: 'open'; rate: number }
+  | { id: number; op: 'open'; rate: Mp3Rate }
   | { id: number; op: 'push'; pcm: ArrayBuffer }
   | { id: number; op: 'end' | 'close' }
 export type Mp3Reply = { id: number; bytes: Uint8Array } | { id: number; error: string }
@@ -24,7 +25,12 @@ export interface Mp3Stream {
   close(): void
 }
 
-let thread: { worker: Worker; waiting: Map<number, Array<{ resolve(b: Uint8Array): void; reject(e: Error): void }>> } | undefined
+interface Waiter {
+  resolve(bytes: Uint8Array): void
+  reject(err: Error): void
+}
+/** The encoder thread, and the answers each stream waits for, in the order it asked. */
+let thread: { worker: Worker; waiting: Map<number, Waiter[]> } | undefined
 let nextId = 1
 /** Streams opened and not yet ended or closed: each holds a LAME instance in the thread. */
 const live = new Set<number>()
@@ -35,7 +41,7 @@ export const liveMp3Streams = () => live.size
 function encoderThread(): NonNullable<typeof thread> {
   if (thread) return thread
   const worker = startWorker(import.meta.url, 'mp3-worker')
-  const current = { worker, waiting: new Map<number, Array<{ resolve(b: Uint8Array): void; reject(e: Error): void }>>() }
+  const current = { worker, waiting: new Map<number, Waiter[]>() }
   const fail = (err: Error) => {
     if (thread === current) thread = undefined
     for (const queue of current.waiting.values()) for (const w of queue) w.reject(err)
@@ -72,7 +78,7 @@ function ask(request: Mp3Request, transfer: ArrayBuffer[] = []): Promise<Uint8Ar
 export async function openMp3(rate: number): Promise<Mp3Stream> {
   if (!(MP3_RATES as readonly number[]).includes(rate)) throw new RangeError(`MP3 has no ${rate} Hz rate`)
   const id = nextId++
-  await ask({ id, op: 'open', rate })
+  await ask({ id, op: 'open', rate: rate as Mp3Rate })
   live.add(id)
   let open = true
   return {
