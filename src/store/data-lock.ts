@@ -1,7 +1,7 @@
 // One process at a time on an embedded database: PGlite keeps no lock of its own, and two processes
 // on the same files each keep their own buffers and log, so what one writes (a key made by
 // `npm run keys` beside a running service) can be lost, or corrupt the database.
-import { closeSync, openSync, readFileSync, rmSync, unlinkSync, writeSync } from 'node:fs'
+import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 
 export class DataDirInUseError extends Error {
@@ -46,6 +46,6 @@ export function lockDataDir(dir: string): () => void {
           `If no process uses it, delete ${path}.`,
       )
     }
-    unlinkSync(path) // left by a process that is gone
+    rmSync(path, { force: true }) // left by a process that is gone
   }
 }

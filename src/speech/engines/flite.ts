@@ -35,8 +35,9 @@ export class FliteEngine implements Engine {
   private readonly forward: WebAssembly.ModuleImports = {}
   private current: WASI | null = null
   private instance: WebAssembly.Instance | null = null
-  private snapshot: Uint8Array | null = null
-  /** Where the voice data lies in memory: never written, so never restored. */
+  /** The memory right after instantiation, all but the voice data: what a reset copies back. */
+  private snapshot: { size: number; parts: { at: number; bytes: Uint8Array }[] } | null = null
+  /** Where the voice data lies in memory: never written, so neither kept nor restored. */
   private readonly readOnly: { start: number; end: number } | null
 
   constructor() {
@@ -82,17 +83,16 @@ export class FliteEngine implements Engine {
   /** The instance, with its memory as it was right after instantiation. */
   private freshInstance(): WebAssembly.Instance {
     const memory = this.instance?.exports.memory as WebAssembly.Memory | undefined
-    if (!this.instance || !memory || memory.buffer.byteLength > MAX_MEMORY_GROWTH * this.snapshot!.length) {
+    if (!this.instance || !memory || memory.buffer.byteLength > MAX_MEMORY_GROWTH * this.snapshot!.size) {
       this.instance = new WebAssembly.Instance(this.module, { wasi_snapshot_preview1: this.forward })
-      this.snapshot = new Uint8Array((this.instance.exports.memory as WebAssembly.Memory).buffer).slice()
+      const initial = new Uint8Array((this.instance.exports.memory as WebAssembly.Memory).buffer)
+      const { start, end } = this.readOnly ?? { start: initial.length, end: initial.length }
+      this.snapshot = { size: initial.length, parts: [{ at: 0, bytes: initial.slice(0, start) }, { at: end, bytes: initial.slice(end) }] }
       return this.instance
     }
     const bytes = new Uint8Array(memory.buffer)
-    const snapshot = this.snapshot!
-    const { start, end } = this.readOnly ?? { start: snapshot.length, end: snapshot.length }
-    bytes.set(snapshot.subarray(0, start))
-    bytes.set(snapshot.subarray(end), end)
-    bytes.fill(0, snapshot.length)
+    for (const { at, bytes: kept } of this.snapshot!.parts) bytes.set(kept, at)
+    bytes.fill(0, this.snapshot!.size)
     return this.instance
   }
 
