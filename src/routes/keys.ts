@@ -68,6 +68,7 @@ export default async function keysRoutes(app: FastifyInstance) {
     const { name, scopes, rate_limit_per_minute, monthly_char_limit, prefix } = request.body
     try {
       const { key, row } = await createKey(app.db, { name, scopes, rateLimitPerMinute: rate_limit_per_minute, monthlyCharLimit: monthly_char_limit, prefix })
+      request.log.info({ keyId: row.id, keyName: row.name, scopes: row.scopes, by: request.apiKey!.id }, 'api key created')
       return reply.code(201).header('cache-control', 'no-store').send({ key, ...view(row) })
     } catch (err) {
       // The schema already holds what the store checks; a name of spaces only gets here.
@@ -88,6 +89,7 @@ export default async function keysRoutes(app: FastifyInstance) {
     const [revoked] = await revokeKey(app.db, request.params.id)
     if (!revoked) throw new ApiError('not_found', `No live key with id ${request.params.id}`)
     await app.pubsub.publish(KEY_REVOKED_CHANNEL, revoked.id)
+    request.log.info({ keyId: revoked.id, keyName: revoked.name, by: request.apiKey!.id }, 'api key revoked')
     return view(revoked)
   })
 }

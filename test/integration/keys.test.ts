@@ -48,6 +48,10 @@ describe('POST /v1/keys', () => {
     const listed = keys.find((k) => k.id === made.id)!
     expect(listed).toMatchObject({ name: 'Front desk', prefix: made.prefix })
     expect(JSON.stringify(keys)).not.toContain(made.key)
+    // An audit line says who made it; the key itself is in no log.
+    const created = t.logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'api key created' && l.keyId === made.id)
+    expect(created).toMatchObject({ keyName: 'Front desk', scopes: ['tts'] })
+    expect(t.logs.join('')).not.toContain(made.key)
   })
 
   it('takes scopes, limits and a prefix, and the limits hold', async () => {
