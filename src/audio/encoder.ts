@@ -2,7 +2,7 @@
 // The REST sink, the command line and (at 8 kHz μ-law) the call sink all write through this.
 import { createResampler } from './resample.js'
 import { encodeAlaw, encodeMulaw } from './g711.js'
-import { MP3_RATES, openMp3 } from './mp3.js'
+import { isMp3Rate, openMp3 } from './mp3.js'
 import { wavHeader } from './wav.js'
 
 export const AUDIO_FORMATS = ['wav', 'pcm16', 'mulaw', 'alaw', 'mp3'] as const
@@ -14,7 +14,7 @@ export const SAMPLE_RATES = [8000, 16000, 22050, 24000, 44100, 48000]
  *  for a voice whose rate MPEG audio does not have (a Piper model may have any). */
 export function defaultRate(format: AudioFormat, voiceRate: number): number {
   if (format === 'mulaw' || format === 'alaw') return 8000
-  if (format === 'mp3' && !(MP3_RATES as readonly number[]).includes(voiceRate)) return 24000
+  if (format === 'mp3' && !isMp3Rate(voiceRate)) return 24000
   return voiceRate
 }
 

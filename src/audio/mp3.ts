@@ -7,8 +7,9 @@ import type { Worker } from 'node:worker_threads'
 import { startWorker } from '../worker-thread.js'
 
 /** The rates MPEG audio (1, 2 and 2.5) defines. */
-export const MP3_RATES = [8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000] as const
+const MP3_RATES = [8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000] as const
 export type Mp3Rate = (typeof MP3_RATES)[number]
+export const isMp3Rate = (rate: number): rate is Mp3Rate => (MP3_RATES as readonly number[]).includes(rate)
 
 export type Mp3Request =
   | { id: number; op: 'open'; rate: Mp3Rate }
@@ -76,27 +77,22 @@ function ask(request: Mp3Request, transfer: ArrayBuffer[] = []): Promise<Uint8Ar
 
 /** A mono MP3 stream at `rate`, which must be one of MP3_RATES. */
 export async function openMp3(rate: number): Promise<Mp3Stream> {
-  if (!(MP3_RATES as readonly number[]).includes(rate)) throw new RangeError(`MP3 has no ${rate} Hz rate`)
+  if (!isMp3Rate(rate)) throw new RangeError(`MP3 has no ${rate} Hz rate`)
   const id = nextId++
-  await ask({ id, op: 'open', rate: rate as Mp3Rate })
+  await ask({ id, op: 'open', rate })
   live.add(id)
-  let open = true
   return {
     push(samples) {
-      if (!open) return Promise.reject(new Error('the MP3 stream has ended'))
+      if (!live.has(id)) return Promise.reject(new Error('the MP3 stream has ended'))
       const pcm = samples.slice().buffer // a copy the thread can take over
       return ask({ id, op: 'push', pcm }, [pcm])
     },
     end() {
-      if (!open) return Promise.resolve(new Uint8Array(0))
-      open = false
-      live.delete(id)
+      if (!live.delete(id)) return Promise.resolve(new Uint8Array(0))
       return ask({ id, op: 'end' })
     },
     close() {
-      if (!open) return
-      open = false
-      live.delete(id)
+      if (!live.delete(id)) return
       ask({ id, op: 'close' }).catch(() => {}) // nothing to wait for: its thread is gone with it
     },
   }

@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify'
 import { ApiError } from '../errors.js'
 import { errorRef, keySecurity, protectedErrors } from '../plugins/schemas.js'
 import {
-  DEFAULT_MONTHLY_CHAR_LIMIT, DEFAULT_RATE_LIMIT_PER_MINUTE, KEY_REVOKED_CHANNEL, KeyOptionError, SCOPES,
+  DEFAULT_KEY_PREFIX, DEFAULT_MONTHLY_CHAR_LIMIT, DEFAULT_RATE_LIMIT_PER_MINUTE, KEY_PREFIX_RE, KEY_REVOKED_CHANNEL, KeyOptionError, SCOPES,
   createKey, listKeys, revokeKey, type ApiKey,
 } from '../store/keys.js'
 
@@ -48,10 +48,10 @@ const Body = Type.Object({
   scopes: Type.Optional(Type.Array(Type.Union(SCOPES.map((s) => Type.Literal(s))), { minItems: 1, uniqueItems: true, description: 'Default: ["tts"]' })),
   rate_limit_per_minute: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_147_483_647, default: DEFAULT_RATE_LIMIT_PER_MINUTE })),
   monthly_char_limit: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: DEFAULT_MONTHLY_CHAR_LIMIT })),
-  prefix: Type.Optional(Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_]{0,31}$', description: 'Default: cw_live_' })),
+  prefix: Type.Optional(Type.String({ pattern: KEY_PREFIX_RE.source, description: `Default: ${DEFAULT_KEY_PREFIX}` })),
 }, { additionalProperties: false })
 
-const IdParam = Type.Object({ id: Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$', description: 'The key id (GET /v1/keys lists them)' }) })
+const IdParam = Type.Object({ id: Type.String({ format: 'uuid', description: 'The key id (GET /v1/keys lists them)' }) })
 
 export default async function keysRoutes(app: FastifyInstance) {
   const common = { tags: ['keys'], security: keySecurity }

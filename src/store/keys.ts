@@ -14,7 +14,8 @@ export const DEFAULT_MONTHLY_CHAR_LIMIT = 1_000_000
 /** Characters of the random part shown beside the prefix in listings and accepted by revoke. */
 const DISPLAY_CHARS = 8
 const SECRET_CHARS = 43 // base64url of 32 bytes, unpadded
-const PREFIX_RE = /^[A-Za-z][A-Za-z0-9_]{0,31}$/
+/** What a key prefix may be: a letter, then up to 31 letters, digits or underscores. */
+export const KEY_PREFIX_RE = /^[A-Za-z][A-Za-z0-9_]{0,31}$/
 // 32 bytes = 42 full base64 digits + one digit carrying 4 bits, so its 2 low bits are zero.
 const KEY_RE = /^[A-Za-z][A-Za-z0-9_]{0,31}[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/
 const MAX_KEY_LENGTH = 32 + SECRET_CHARS
@@ -79,7 +80,7 @@ interface KeySpec {
 /** Validates options and makes a fresh key; throws KeyOptionError on a bad option. */
 export function generateKey(opts: NewKeyOptions): KeySpec {
   const prefix = opts.prefix ?? DEFAULT_KEY_PREFIX
-  if (!PREFIX_RE.test(prefix)) {
+  if (!KEY_PREFIX_RE.test(prefix)) {
     throw new KeyOptionError('prefix must be a letter then up to 31 letters, digits or underscores')
   }
   const name = opts.name.trim()
