@@ -1,7 +1,7 @@
 // Issue 6's Piper figures, on a model of about Piper medium's size (random weights, built here;
 // nothing is downloaded): the engine's overhead beside the bare session.run on the same ids, the
-// main thread's event-loop delay while two syntheses run in the pool, and the GPU figures when a
-// CUDA GPU is present.
+// main thread's event-loop delay while two syntheses run in the pool, and, on the CPU and on a CUDA
+// GPU when one is present, time to first audio, real-time factor and whether batching pays.
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { cpus, loadavg, tmpdir } from 'node:os'
@@ -94,46 +94,84 @@ async function eventLoop(): Promise<void> {
   await engine.close()
 }
 
-/** Time to first audio of a short first segment and the real-time factor of a sentence, on `device`. */
-async function onDevice(device: 'cpu' | 'cuda'): Promise<{ ttfa: number; rtf: number } | string> {
+/** Opens the medium-like voice on `device`; a string says why it does not run there. */
+async function withVoice<T>(device: 'cpu' | 'cuda', use: (engine: PiperEngine) => Promise<T>): Promise<T | string> {
   const engine = await PiperEngine.load({ modelsDir: dir, device, threads: 1 }, async () => espeak)
   try {
     if (engine.status().voices[0]?.device !== device) return engine.status().warning ?? `no voice on ${device}`
-    const first = async (text: string) => {
-      const t = performance.now()
-      let samples = 0
-      for await (const chunk of engine.synthesize(text, { voice: VOICE, speed: 1 })) samples += chunk.length
-      return { ms: performance.now() - t, samples }
-    }
-    for (let i = 0; i < 5; i++) await first(SENTENCE)
-    const ttfa: number[] = []
-    const rtf: number[] = []
-    for (let i = 0; i < 20; i++) {
-      ttfa.push((await first('Thank you for calling.')).ms)
-      const { ms: took, samples } = await first(SENTENCE)
-      rtf.push(took / 1000 / (samples / RATE))
-    }
-    return { ttfa: percentile(ttfa, 50), rtf: percentile(rtf, 50) }
+    return await use(engine)
   } finally {
     await engine.close()
   }
 }
 
-/** (3) GPU beside CPU; without a CUDA GPU and onnxruntime's CUDA provider, says so plainly. */
-async function gpu(): Promise<void> {
-  const cpu = (await onDevice('cpu')) as { ttfa: number; rtf: number }
-  console.log(`CPU (1 thread): time to first audio of "Thank you for calling." p50 ${ms(cpu.ttfa)}, real-time factor ${cpu.rtf.toFixed(3)}, ` +
-    `so one worker holds ~${Math.floor(1 / cpu.rtf)} real-time streams`)
-  const cuda = await onDevice('cuda')
-  if (typeof cuda === 'string') return console.log(`GPU figures: not measured — no CUDA GPU is available here (${cuda})`)
-  console.log(`GPU: time to first audio p50 ${ms(cuda.ttfa)} (CPU ${ms(cpu.ttfa)}), real-time factor ${cuda.rtf.toFixed(4)} (CPU ${cpu.rtf.toFixed(3)}), ` +
-    `~${Math.floor(1 / cuda.rtf)} real-time streams per session without batching (batching across requests is not implemented)`)
+/** Time to first audio of a short first segment and the real-time factor of a sentence. */
+async function speed(engine: PiperEngine): Promise<{ ttfa: number; rtf: number }> {
+  const first = async (text: string) => {
+    const t = performance.now()
+    let samples = 0
+    for await (const chunk of engine.synthesize(text, { voice: VOICE, speed: 1 })) samples += chunk.length
+    return { ms: performance.now() - t, samples }
+  }
+  for (let i = 0; i < 5; i++) await first(SENTENCE)
+  const ttfa: number[] = []
+  const rtf: number[] = []
+  for (let i = 0; i < 20; i++) {
+    ttfa.push((await first('Thank you for calling.')).ms)
+    const { ms: took, samples } = await first(SENTENCE)
+    rtf.push(took / 1000 / (samples / RATE))
+  }
+  return { ttfa: percentile(ttfa, 50), rtf: percentile(rtf, 50) }
+}
+
+/**
+ * Whether batching would pay: the sentence's ids as one run, and as one run of a batch of 2, 4 and 8
+ * (Piper's export leaves the batch axis open). Batching pays where a segment's share of a batch run
+ * costs less than a run of its own; every segment of a batch also waits for the whole batch.
+ */
+async function batching(engine: PiperEngine): Promise<string> {
+  const { Tensor } = await import('onnxruntime-node')
+  const [ids] = await engine.phonemeIds(SENTENCE, VOICE)
+  const { model, scales } = engine.sessionOf(VOICE)
+  const parts: string[] = []
+  let single = 0
+  for (const size of [1, 2, 4, 8]) {
+    const feeds = {
+      input: new Tensor('int64', BigInt64Array.from({ length: size * ids.length }, (_, i) => BigInt(ids[i % ids.length])), [size, ids.length]),
+      input_lengths: new Tensor('int64', new BigInt64Array(size).fill(BigInt(ids.length)), [size]),
+      scales: new Tensor('float32', Float32Array.from(scales), [3]),
+    }
+    const took: number[] = []
+    for (let i = 0; i < 12; i++) {
+      const t = performance.now()
+      await model.session.run(feeds, [model.output])
+      took.push(performance.now() - t)
+    }
+    const perSegment = Math.min(...took.slice(2)) / size // best after two warm-up runs
+    if (size === 1) single = perSegment
+    parts.push(`batch ${size}: ${ms(perSegment)} a segment (${(single / perSegment).toFixed(2)}x)`)
+  }
+  return parts.join(', ')
+}
+
+/** (3) GPU beside CPU, and whether batching pays on each; without a CUDA GPU, says so plainly. */
+async function devices(): Promise<void> {
+  for (const device of ['cpu', 'cuda'] as const) {
+    const result = await withVoice(device, async (engine) => ({ ...(await speed(engine)), batches: await batching(engine) }))
+    if (typeof result === 'string') {
+      console.log(`${device.toUpperCase()}: not measured, no CUDA GPU is available here (${result})`)
+      continue
+    }
+    console.log(`${device.toUpperCase()} (1 intra-op thread): time to first audio of "Thank you for calling." p50 ${ms(result.ttfa)}, ` +
+      `real-time factor ${result.rtf.toFixed(4)}, so one session holds ~${Math.floor(1 / result.rtf)} real-time streams without batching`)
+    console.log(`  batching, "${SENTENCE}" repeated: ${result.batches}`)
+  }
 }
 
 try {
   await overhead()
   await eventLoop()
-  await gpu()
+  await devices()
 } finally {
   rmSync(dir, { recursive: true, force: true })
 }

@@ -87,13 +87,14 @@ export function valueInfo(name: string, type: DataType, dims: (number | string)[
   }
 }
 
-export const PIPER_INPUTS = (sid: boolean) => [
-  valueInfo('input', INT64, [1, 'phonemes']),
-  valueInfo('input_lengths', INT64, [1]),
+/** Piper's inputs; a real export leaves the batch axis open (`batch_size`), the test model fixes it at 1. */
+export const PIPER_INPUTS = (sid: boolean, batch: number | string = 1) => [
+  valueInfo('input', INT64, [batch, 'phonemes']),
+  valueInfo('input_lengths', INT64, [batch]),
   valueInfo('scales', FLOAT, [3]),
-  ...(sid ? [valueInfo('sid', INT64, [1])] : []),
+  ...(sid ? [valueInfo('sid', INT64, [batch])] : []),
 ]
-export const PIPER_OUTPUT = valueInfo('output', FLOAT, [1, 1, 'time'])
+export const PIPER_OUTPUT = (batch: number | string = 1) => valueInfo('output', FLOAT, [batch, 1, 'time'])
 
 /**
  * `[1, N, ...channels]` per id → `[1, N, frames, ...channels]`: each id's values repeated
@@ -106,8 +107,8 @@ export function repeatPerId(g: Graph, values: string, framesPerId: number, chann
   return g.op('Expand', [g.op('Unsqueeze', [values, g.ints(2)]), g.op('Concat', parts, { axis: 0 })])
 }
 
-/** The checkable test model described at the top of this file. */
-export function testModel({ speakers = 1 }: { speakers?: number } = {}): Uint8Array {
+/** The checkable test model described at the top of this file; `batch` names an open batch axis. */
+export function testModel({ speakers = 1, batch = 1 }: { speakers?: number; batch?: number | string } = {}): Uint8Array {
   const g = new Graph()
   let value = g.op('Cast', ['input'], { to: FLOAT })
   if (speakers > 1) value = g.op('Add', [value, g.op('Mul', [g.op('Cast', ['sid'], { to: FLOAT }), g.const([], [SPEAKER_STEP])])])
@@ -115,7 +116,7 @@ export function testModel({ speakers = 1 }: { speakers?: number } = {}): Uint8Ar
   const unused = g.op('Add', [g.op('Cast', ['input_lengths'], { to: FLOAT }), g.op('ReduceSum', ['scales'], { keepdims: 0 })])
   value = g.op('Add', [g.op('Div', [value, g.const([], [VALUE_DIVISOR])]), g.op('Mul', [unused, g.const([], [0])])])
   g.op('Reshape', [repeatPerId(g, value, SAMPLES_PER_ID), g.ints(1, 1, -1)])
-  return g.model(PIPER_INPUTS(speakers > 1), [PIPER_OUTPUT])
+  return g.model(PIPER_INPUTS(speakers > 1, batch), [PIPER_OUTPUT(batch)])
 }
 
 export interface VoiceFiles {
@@ -170,6 +171,7 @@ export function decodeIds(pcm: Int16Array, sid = 0): number[] {
  * A model of about Piper medium's size and cost (random weights; for timing only): embed each id
  * in 192 channels, 3 frames per id (× length_scale), then a HiFi-GAN-like decoder that upsamples
  * ×8 ×8 ×2 ×2 (256 samples per frame) from 512 channels down to 32, with 3-tap convolutions between.
+ * Its batch axis is open, as in Piper's own export, so a benchmark can run several segments at once.
  */
 export function mediumLikeModel(seed = 1): Uint8Array {
   let state = seed
@@ -183,8 +185,8 @@ export function mediumLikeModel(seed = 1): Uint8Array {
   }
   const g = new Graph()
   const symbols = SYMBOLS.length
-  const embedded = g.op('Gather', [g.const([symbols, 192], random(symbols * 192, 1)), 'input']) // [1, N, 192]
-  const frames = g.op('Reshape', [repeatPerId(g, embedded, 3, [192]), g.ints(1, -1, 192)]) // [1, frames, 192]
+  const embedded = g.op('Gather', [g.const([symbols, 192], random(symbols * 192, 1)), 'input']) // [B, N, 192]
+  const frames = g.op('Reshape', [repeatPerId(g, embedded, 3, [192]), g.ints(0, -1, 192)]) // [B, frames, 192]; 0 keeps B
   let x = g.op('Transpose', [frames], { perm: [0, 2, 1] })
   const conv = (input: string, cin: number, cout: number, k: number) =>
     g.op('Conv', [input, g.const([cout, cin, k], random(cout * cin * k, 1 / Math.sqrt(cin * k))), g.const([cout], random(cout, 0.01))], { pads: [(k - 1) >> 1, k >> 1] })
@@ -197,6 +199,6 @@ export function mediumLikeModel(seed = 1): Uint8Array {
     for (const _ of [0, 1]) x = g.op('Add', [x, conv(g.op('LeakyRelu', [x], { alpha: 0.1 }), out, out, 3)])
     channels = out
   }
-  g.op('Reshape', [g.op('Tanh', [conv(g.op('LeakyRelu', [x], { alpha: 0.01 }), channels, 1, 7)]), g.ints(1, 1, -1)])
-  return g.model(PIPER_INPUTS(false), [PIPER_OUTPUT])
+  g.op('Reshape', [g.op('Tanh', [conv(g.op('LeakyRelu', [x], { alpha: 0.01 }), channels, 1, 7)]), g.ints(0, 1, -1)])
+  return g.model(PIPER_INPUTS(false, 'batch_size'), [PIPER_OUTPUT('batch_size')])
 }

@@ -69,6 +69,7 @@ describe('piper engine', () => {
     writeVoice(dir, { name: 'en_US-test-x_low' })
     writeVoice(dir, { name: 'slow', config: { inference: { noise_scale: 0.5, length_scale: 1.5, noise_w: 0.7 }, audio: { sample_rate: 16000 } } })
     writeVoice(dir, { name: 'multi', speakers: 3 })
+    writeVoice(dir, { name: 'open-batch', model: testModel({ batch: 'batch_size' }) }) // as Piper exports it
     writeVoice(dir, { name: 'zz-wrong-speakers', model: testModel({ speakers: 2 }) }) // has sid, config says one speaker
     writeVoice(dir, { name: 'zz-no-sid', speakers: 2, model: testModel() })
     writeVoice(dir, { name: 'zz-no-espeak', config: { espeak: { voice: 'xx-nowhere' } } })
@@ -87,7 +88,7 @@ describe('piper engine', () => {
   })
 
   it('finds each pair as a voice, one per speaker, with language and rate from its config', () => {
-    expect(engine.voices().map((v) => v.id).sort()).toEqual(['piper-en-us-test-x-low', 'piper-multi-speaker-a', 'piper-multi-speaker-b', 'piper-multi-speaker-c', 'piper-slow'])
+    expect(engine.voices().map((v) => v.id).sort()).toEqual(['piper-en-us-test-x-low', 'piper-multi-speaker-a', 'piper-multi-speaker-b', 'piper-multi-speaker-c', 'piper-open-batch', 'piper-slow'])
     expect(engine.voices().find((v) => v.id === 'piper-slow')).toMatchObject({ engine: 'piper', language: 'en-US', sampleRate: 16000 })
     const status = engine.status()
     expect(status.voices.find((v) => v.id === 'piper-multi-speaker-b')).toMatchObject({ model: 'multi.onnx', speaker: 'speaker_b', device: 'cpu' })
@@ -131,6 +132,11 @@ describe('piper engine', () => {
     }
   })
 
+  it('speaks with a model whose batch axis is open, as Piper exports it', async () => {
+    const [chunk] = await collect(engine.synthesize('Yes.', { voice: 'piper-open-batch', speed: 1 }))
+    expect(decodeIds(chunk)).toEqual((await engine.phonemeIds('Yes.', 'piper-open-batch'))[0])
+  })
+
   it('rejects an unknown voice', async () => {
     await expect(collect(engine.synthesize('x', { voice: 'piper-nope', speed: 1 }))).rejects.toThrow(/no voice/)
   })
@@ -144,7 +150,7 @@ describe('piper engine', () => {
     const status = cuda.status()
     expect(status.requestedDevice).toBe('cuda')
     expect(status.warning).toMatch(/CUDA execution provider could not be loaded.*run on the CPU/)
-    expect(status.voices.length).toBe(5)
+    expect(status.voices.length).toBe(engine.voices().length)
     expect(status.voices.every((v) => v.device === 'cpu')).toBe(true)
     expect(decodeIds((await collect(cuda.synthesize('Ok.', { voice: 'piper-slow', speed: 1.5 })))[0])).toEqual((await cuda.phonemeIds('Ok.', 'piper-slow'))[0])
     await cuda.close()

@@ -4,7 +4,9 @@
 //
 // Text → eSpeak NG IPA → Piper's id layout → one session.run per sentence → PCM16, so a long
 // segment streams out sentence by sentence. Sessions are opened once per model (every speaker of
-// a model shares one) and kept until a reload finds the file changed or gone.
+// a model shares one) and kept until a reload finds the file changed or gone. Sentences are not
+// batched across requests: Piper's export returns a batch's audio padded to its longest member and
+// no lengths to cut the others back out (and on the CPU a batch costs as much as its runs: bench/).
 import { readFileSync } from 'node:fs'
 import { basename } from 'node:path'
 import type { Engine, SynthesisOptions, VoiceInfo } from '../engine.js'
