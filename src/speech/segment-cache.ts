@@ -25,6 +25,11 @@ export class SegmentCache {
     return value
   }
 
+  clear(): void {
+    this.entries.clear()
+    this.bytes = 0
+  }
+
   set(key: string, value: Int16Array): void {
     if (value.byteLength > this.maxBytes || this.entries.has(key)) return
     this.entries.set(key, value)

@@ -40,6 +40,8 @@ type SegmentAudio = Iterable<Int16Array> | AsyncIterable<Int16Array>
 export class Synthesizer {
   readonly cache: SegmentCache
   private byId: Map<string, VoiceInfo>
+  /** Bumped on a reload, so that audio made by a replaced model is not cached after it. */
+  private generation = 0
 
   constructor(
     private readonly pool: SynthesisPool,
@@ -50,9 +52,15 @@ export class Synthesizer {
     this.cache = new SegmentCache(options.cacheBytes)
   }
 
-  /** After the engines were reloaded (a Piper voice added or removed). */
+  /**
+   * After the engines were reloaded (a Piper voice added, removed or changed on disk). A voice id
+   * may now stand for another model, so no audio cached before the reload is served after it.
+   * Reloads are rare admin actions; the cache refills from the next requests.
+   */
   setVoices(voices: VoiceInfo[]): void {
     this.byId = new Map(voices.map((v) => [v.id, v]))
+    this.cache.clear()
+    this.generation++
   }
 
   voices(): VoiceInfo[] {
@@ -112,6 +120,7 @@ export class Synthesizer {
     if (hit) return [hit]
     const channel = new Channel<Int16Array>()
     const pieces: Int16Array[] = []
+    const generation = this.generation
     void (async () => {
       try {
         for await (const chunk of this.pool.synthesize({ engine: info.engine, voice: info.id, text, speed }, { signal, priority })) {
@@ -119,7 +128,7 @@ export class Synthesizer {
           channel.push(chunk)
         }
         channel.end()
-        this.cache.set(key, concatSamples(pieces))
+        if (generation === this.generation) this.cache.set(key, concatSamples(pieces))
       } catch (err) {
         channel.fail(err)
       }

@@ -1,5 +1,5 @@
 // A Piper voice end to end: dropped into MODELS_DIR, it is listed, reported by /health and
-// /metrics, spoken through POST /v1/tts, and a voice added later appears after a reload.
+// /metrics, spoken through POST /v1/tts, and a voice added or changed later is heard after a reload.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -67,5 +67,18 @@ describe('piper voices through the API', () => {
     const spoken = await postRaw(t.url, '/v1/tts', { text: 'Later.', voice_id: 'piper-later', format: 'pcm16' }, { 'x-api-key': key })
     expect(spoken.status).toBe(200)
     expect(spoken.body.length).toBeGreaterThan(0)
+  })
+
+  it('speaks a voice changed on disk anew after a reload, not from the cache', async () => {
+    const say = async () => {
+      const res = await postRaw(t.url, '/v1/tts', { text: 'Hello there.', voice_id: 'piper-en-us-test-x-low', format: 'pcm16' }, { 'x-api-key': key })
+      expect(res.status).toBe(200)
+      return res.body.length
+    }
+    const before = await say()
+    expect(await say()).toBe(before) // the second time from the segment cache
+    writeVoice(dir, { name: 'en_US-test-x_low', config: { inference: { noise_scale: 0.667, length_scale: 2, noise_w: 0.8 } } })
+    expect((await fetch(`${t.url}/v1/voices/reload`, { method: 'POST', headers: { 'x-api-key': admin } })).status).toBe(200)
+    expect(await say()).toBe(before * 2)
   })
 })

@@ -48,6 +48,23 @@ describe('synthesizer', () => {
     expect(Buffer.from(concat(second).buffer).equals(Buffer.from(concat(first).buffer))).toBe(true)
   })
 
+  it('serves nothing cached before a reload after it, not even audio that was being made then', async () => {
+    const prompt = 'Your call is important to us.'
+    const cached = async (reloadMidway: boolean) => {
+      const stream = synth.stream(prompt, { voice: 'kal16', speed: 1.1 })
+      const first = stream.next() // the segment's synthesis is under way from here
+      if (reloadMidway) synth.setVoices(synth.voices())
+      await first
+      for await (const _ of stream);
+      return synth.cache.size
+    }
+    synth.setVoices(synth.voices())
+    expect(await cached(false)).toBeGreaterThan(0)
+    synth.setVoices(synth.voices())
+    expect(synth.cache.size).toBe(0)
+    expect(await cached(true)).toBe(0)
+  })
+
   it('stops all queued and running work when the listener goes away', async () => {
     const long = Array.from({ length: 12 }, (_, i) => `This is sentence number ${i + 1}, spoken slowly and at length.`).join(' ')
     const controller = new AbortController()
