@@ -1,6 +1,9 @@
 // Process entry: configuration → app → listen, and a graceful stop on SIGTERM/SIGINT.
+import type { FastifyInstance } from 'fastify'
 import { ConfigError, loadConfig, type Config } from './config.js'
 import { buildApp } from './app.js'
+import { DatabaseUnavailableError } from './store/db.js'
+import { DataDirInUseError } from './store/data-lock.js'
 
 function loadOrExit(): Config {
   try {
@@ -34,10 +37,29 @@ function announceKey(key: string, config: Config): void {
   )
 }
 
+const LISTEN_CODES = new Set(['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL'])
+
+/**
+ * A start-up failure the operator can act on (the port taken, the database unreachable, the data
+ * directory in use) is one line on stderr; anything else is a bug and keeps its stack. Whatever
+ * was started is closed first (workers, the data-directory lock), then the process exits 1.
+ */
+async function cannotStart(err: unknown, app?: FastifyInstance): Promise<never> {
+  const code = (err as NodeJS.ErrnoException).code ?? ''
+  const why = LISTEN_CODES.has(code)
+    ? `cannot listen on ${config.host}:${config.port} (${code === 'EADDRINUSE' ? 'another process has the port' : code}); CHATTERBOX_PORT (or PORT) and HOST say where`
+    : err instanceof DatabaseUnavailableError || err instanceof DataDirInUseError
+      ? err.message
+      : ((err as Error).stack ?? String(err))
+  process.stderr.write(`cannot start: ${why}\n`)
+  await app?.close().catch(() => {})
+  process.exit(1)
+}
+
 const config = loadOrExit()
-const app = await buildApp(config)
+const app = await buildApp(config).catch((err: unknown) => cannotStart(err))
 if (app.bootstrapKey) announceKey(app.bootstrapKey, config)
-await app.listen({ port: config.port, host: config.host })
+await app.listen({ port: config.port, host: config.host }).catch((err: unknown) => cannotStart(err, app))
 
 let stopping = false
 async function stop(signal: string): Promise<void> {
