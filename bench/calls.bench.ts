@@ -7,6 +7,9 @@
 //     until N are live at once. The largest N at which no call's audio ever ran dry (the caller's
 //     buffer empty between two frames of the same speech), with p99 time to first frame, and the
 //     server's CPU (all its threads, synthesis included) and live memory per call.
+//  3. Calls while REST requests flood the same synthesis pool: clients post fresh texts back to
+//     back, with more work queued than the workers can do, while calls hear their passages in real
+//     time. Speech a caller hears goes ahead of REST work, so no call may run dry.
 // `npm run bench -- calls`; BENCH_STAGES=150,200 sets the stages, CALL_VOICE the voice,
 // BENCH_TTFF_RUNS the number of calls in figure 1.
 import { fork } from 'node:child_process'
@@ -59,10 +62,34 @@ interface CallReport {
   failed?: string
 }
 
-type ToClients = { type: 'call'; id: number; url: string; to: string; speed: number; hangUpAfterFirst: boolean }
-type FromClients = { type: 'live'; id: number } | { type: 'done'; report: CallReport }
+type Call = { type: 'call'; id: number; url: string; to: string; speed: number; hangUpAfterFirst: boolean }
+type ToClients = Call | { type: 'flood'; url: string; key: string; clients: number } | { type: 'stop flood' }
+type FromClients = { type: 'live'; id: number } | { type: 'done'; report: CallReport } | { type: 'flooded'; ok: number; failed: number }
 
-async function runCall(c: ToClients): Promise<CallReport> {
+let flooding = false
+
+/** `clients` loops, each posting a fresh six-sentence text to /v1/tts as soon as the last one ended. */
+async function flood(c: Extract<ToClients, { type: 'flood' }>): Promise<{ ok: number; failed: number }> {
+  flooding = true
+  let ok = 0
+  let failed = 0
+  await Promise.all(Array.from({ length: c.clients }, async (_, i) => {
+    for (let n = 0; flooding; n++) {
+      const text = Array.from({ length: 6 }, (_, k) => `Client ${i}, request ${n}, sentence ${k + 1}: here are some more words to say.`).join(' ')
+      try {
+        const res = await fetch(`${c.url}/v1/tts`, { method: 'POST', headers: { 'x-api-key': c.key, 'content-type': 'application/json' }, body: JSON.stringify({ text, voice_id: 'slt', format: 'mulaw' }) })
+        await res.arrayBuffer()
+        if (res.ok) ok++
+        else failed++
+      } catch {
+        failed++
+      }
+    }
+  }))
+  return { ok, failed }
+}
+
+async function runCall(c: Call): Promise<CallReport> {
   const callSid = sid('CA')
   const params = { CallSid: callSid, AccountSid: ACCOUNT_SID, From: '+15550001111', To: c.to, CallStatus: 'ringing', Direction: 'inbound' }
   const res = await fetch(`${c.url}/twilio/voice`, {
@@ -105,8 +132,10 @@ async function main(): Promise<void> {
   const clients = fork(fileURLToPath(import.meta.url), ['clients'], { execArgv: ['--import', 'tsx'] })
   const done = new Map<number, (r: CallReport) => void>()
   const live = new Set<number>()
+  let flooded: (r: { ok: number; failed: number }) => void = () => {}
   clients.on('message', (m: FromClients) => {
     if (m.type === 'live') live.add(m.id)
+    else if (m.type === 'flooded') flooded(m)
     else {
       live.delete(m.report.id)
       done.get(m.report.id)?.(m.report)
@@ -120,9 +149,20 @@ async function main(): Promise<void> {
     return report
   }
 
+  const restFlood: RestFlood = async (clientCount, during) => {
+    const { createKey } = await import('../src/store/keys.js')
+    const { key } = await createKey(app.db, { name: 'flood', scopes: ['tts'], rateLimitPerMinute: 1_000_000, monthlyCharLimit: 1_000_000_000 })
+    const result = new Promise<{ ok: number; failed: number }>((resolve) => (flooded = resolve))
+    clients.send({ type: 'flood', url, key, clients: clientCount } satisfies ToClients)
+    await during()
+    clients.send({ type: 'stop flood' } satisfies ToClients)
+    return result
+  }
+
   try {
     await timeToFirstMedia(app, voice, call)
     await concurrency(app, voice, call, live)
+    await callsDuringFlood(app, voice, call, restFlood)
   } finally {
     clients.kill()
     await app.close()
@@ -132,6 +172,8 @@ async function main(): Promise<void> {
 }
 
 type Place = (to: string, speed: number, hangUpAfterFirst: boolean) => Promise<CallReport>
+/** REST clients posting fresh texts from the child process while `during` runs; their results. */
+type RestFlood = (clients: number, during: () => Promise<void>) => Promise<{ ok: number; failed: number }>
 
 async function timeToFirstMedia(app: Awaited<ReturnType<typeof buildApp>>, voice: string, call: Place): Promise<void> {
   const { putNumber } = await import('../src/store/numbers.js')
@@ -262,6 +304,41 @@ async function concurrency(app: Awaited<ReturnType<typeof buildApp>>, voice: str
     'N >= 150, p99 first frame <= 250 ms, <= 300 KB/call', best.n >= 150 && best.p99 <= 250 && best.kb <= 300)
 }
 
+const FLOOD_CLIENTS = 100
+const FLOOD_CALLS = 20
+
+async function callsDuringFlood(app: Awaited<ReturnType<typeof buildApp>>, voice: string, call: Place, restFlood: RestFlood): Promise<void> {
+  const { putNumber } = await import('../src/store/numbers.js')
+  const numbers: string[] = []
+  for (let i = 0; i < FLOOD_CALLS; i++) {
+    const e164 = `+1500556${String(i).padStart(4, '0')}`
+    await putNumber(app.db, { e164, greeting: passage(10_000 + i), voice, bargeInDigit: null })
+    numbers.push(e164)
+  }
+  let reports: CallReport[] = []
+  let deepest = 0
+  const depth = setInterval(() => (deepest = Math.max(deepest, app.pool.queued)), 100)
+  const t0 = performance.now()
+  const rest = await restFlood(FLOOD_CLIENTS, async () => {
+    await new Promise((r) => setTimeout(r, 2000)) // the queue fills before the first call
+    const placed: Promise<CallReport>[] = []
+    for (const to of numbers) {
+      placed.push(call(to, 1, false))
+      await new Promise((r) => setTimeout(r, 1000 / START_RATE))
+    }
+    reports = await Promise.all(placed)
+  })
+  clearInterval(depth)
+  const seconds = (performance.now() - t0) / 1000
+  const failed = reports.filter((r) => r.failed || r.underruns > 0 || r.violations.length > 0)
+  const worstGap = Math.max(...reports.map((r) => r.maxGapMs))
+  figure('calls during a REST flood', `${failed.length} of ${FLOOD_CALLS} calls with an underrun or error`,
+    `worst gap ${worstGap.toFixed(0)} ms, time to first frame p99 ${ms(percentile(reports.map((r) => r.ttffMs), 99))}; ` +
+    `${FLOOD_CLIENTS} REST clients meanwhile: ${rest.ok} responses (${(rest.ok / seconds).toFixed(1)}/s), ${rest.failed} failed, up to ${deepest} segments queued`,
+    'no call runs dry', failed.length === 0)
+  await until(() => app.telephony.hub.size === 0 && app.pool.running + app.pool.queued === 0)
+}
+
 async function until(check: () => boolean): Promise<void> {
   while (!check()) await new Promise((r) => setTimeout(r, 20))
 }
@@ -269,6 +346,8 @@ async function until(check: () => boolean): Promise<void> {
 // Last, so that every constant above is initialized before main() runs.
 if (process.argv[2] === 'clients') {
   process.on('message', (c: ToClients) => {
+    if (c.type === 'flood') return void flood(c).then((r) => process.send!({ type: 'flooded', ...r } satisfies FromClients))
+    if (c.type === 'stop flood') return void (flooding = false)
     runCall(c).then(
       (report) => process.send!({ type: 'done', report } satisfies FromClients),
       (err: Error) => process.send!({ type: 'done', report: { id: c.id, ttffMs: NaN, underruns: 0, maxGapMs: 0, frames: 0, violations: [], failed: err.message } } satisfies FromClients),

@@ -1,7 +1,7 @@
 // Text in, PCM out, segment by segment. While the consumer plays segment i, segments i+1 … i+k
 // are already being synthesized (bounded look-ahead), so after the first segment the listener
 // never waits on the engine; the first segment is short and jumps the pool's queue so that the
-// first audio leaves early.
+// first audio leaves early. Live speech (a call) goes ahead of every other request's segments.
 import { normalize } from './normalize.js'
 import { segment } from './segment.js'
 import { Channel } from './channel.js'
@@ -31,6 +31,8 @@ export interface SpeakOptions {
   voice: string
   speed: number
   signal?: AbortSignal
+  /** Heard as it is made, as on a call: every segment goes ahead of other requests' work. */
+  live?: boolean
 }
 
 export class UnknownVoiceError extends Error {}
@@ -76,7 +78,7 @@ export class Synthesizer {
     return segment(normalize(text), { maxChars: this.options.maxSegmentChars, firstMaxWords: this.options.firstSegmentWords })
   }
 
-  async *stream(text: string, { voice, speed, signal }: SpeakOptions): AsyncGenerator<SpeechChunk> {
+  async *stream(text: string, { voice, speed, signal, live = false }: SpeakOptions): AsyncGenerator<SpeechChunk> {
     const info = this.byId.get(voice)
     if (!info) throw new UnknownVoiceError(`no voice "${voice}"`)
     const parts = this.segments(text)
@@ -88,7 +90,7 @@ export class Synthesizer {
     let finished = false
     try {
       for (let i = 0; i < parts.length; i++) {
-        jobs[i] ??= this.job(info, parts[i], speed, i === 0 ? 'high' : 'normal', controller.signal)
+        jobs[i] ??= this.job(info, parts[i], speed, live ? 'live' : i === 0 ? 'high' : 'normal', controller.signal)
         let started = false
         for await (const samples of jobs[i]!) {
           // Look-ahead starts once this segment has audio, so it never competes with the first
@@ -96,7 +98,7 @@ export class Synthesizer {
           if (!started) {
             started = true
             for (let j = i + 1; j <= Math.min(i + lookahead, parts.length - 1); j++) {
-              jobs[j] ??= this.job(info, parts[j], speed, 'normal', controller.signal)
+              jobs[j] ??= this.job(info, parts[j], speed, live ? 'live' : 'normal', controller.signal)
             }
           }
           yield { samples, segment: i, last: false }

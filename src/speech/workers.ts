@@ -1,6 +1,8 @@
-// A fixed pool of synthesis worker threads with a two-level queue. The first segment of every
-// request goes ahead of look-ahead work, so under load a new caller's first words are not stuck
-// behind other callers' later sentences. (A general pool such as piscina can only cancel a
+// A fixed pool of synthesis worker threads with a three-level queue. Speech a caller is hearing
+// live goes first: a phone call cannot wait, and a burst of REST requests must not leave a caller
+// in silence between two sentences. Then the first segment of every other request, ahead of
+// look-ahead work, so that under load a new request's first words are not stuck behind other
+// requests' later sentences. (A general pool such as piscina can only cancel a
 // running task by killing its thread; here a running eSpeak task stops at its next chunk and a
 // running Flite task, at most one segment, finishes and is dropped.)
 import type { Worker } from 'node:worker_threads'
@@ -11,7 +13,8 @@ import type { VoiceInfo } from './engine.js'
 import type { PiperOptions, PiperStatus } from './engines/piper.js'
 import type { SpeechStatus, SynthJob, WorkerData, WorkerReply, WorkerRequest } from './worker-protocol.js'
 
-export type Priority = 'high' | 'normal'
+/** `live`: heard as it is made (a call); `high`: another request's first segment; `normal`: the rest. */
+export type Priority = 'live' | 'high' | 'normal'
 
 export interface PoolOptions {
   /** Where Piper voices are looked for; default `./models`. */
@@ -43,7 +46,7 @@ const EXEC_ARGV = ['--disable-warning=ExperimentalWarning']
 
 export class SynthesisPool {
   private readonly slots: Slot[] = []
-  private readonly queues: Record<Priority, Task[]> = { high: [], normal: [] }
+  private readonly queues: Record<Priority, Task[]> = { live: [], high: [], normal: [] }
   private nextId = 1
   private closing = false
   private readonly piper: PiperOptions
@@ -64,7 +67,7 @@ export class SynthesisPool {
 
   /** Tasks waiting for a free worker. */
   get queued(): number {
-    return this.queues.high.length + this.queues.normal.length
+    return this.queues.live.length + this.queues.high.length + this.queues.normal.length
   }
 
   /** Tasks a worker is running now. */
@@ -161,7 +164,7 @@ export class SynthesisPool {
   private dispatch(): void {
     for (const slot of this.slots) {
       if (slot.task) continue
-      const task = this.queues.high.shift() ?? this.queues.normal.shift()
+      const task = this.queues.live.shift() ?? this.queues.high.shift() ?? this.queues.normal.shift()
       if (!task) return
       slot.task = task
       slot.worker.ref()

@@ -297,7 +297,7 @@ export class CallSession {
 
   /** Synthesis of `text`, already asked for its first chunk. */
   private synthesize(text: string, voice: VoiceInfo, signal: AbortSignal) {
-    const chunks = this.o.synth.stream(text, { voice: voice.id, speed: 1, signal })
+    const chunks = this.o.synth.stream(text, { voice: voice.id, speed: 1, signal, live: true })
     const first = chunks.next()
     first.catch(() => {}) // speech that is dropped unheard must not be an unhandled rejection
     return { chunks, first }

@@ -49,6 +49,24 @@ describe('synthesis pool', () => {
     await expect.poll(() => pool.running, { timeout: 5000 }).toBe(0)
   })
 
+  it('runs live speech first, then first segments, then the rest, each in arrival order', async () => {
+    // One worker, so that the order tasks are started in is the order their audio arrives in.
+    const single = new SynthesisPool(1)
+    const started: string[] = []
+    const job = (name: string, priority?: 'live' | 'high' | 'normal') => (async () => {
+      for await (const _ of single.synthesize({ engine: 'flite', voice: 'kal', text: `Segment ${name}.`, speed: 1 }, { priority })) {
+        started.push(name)
+        break
+      }
+    })()
+    // The worker busy first, so that everything after waits in the queue.
+    const jobs = [job('busy'), job('rest 1'), job('first 1', 'high'), job('live 1', 'live'), job('rest 2'), job('live 2', 'live'), job('first 2', 'high')]
+    expect(single.queued).toBe(6)
+    await Promise.all(jobs)
+    await single.close()
+    expect(started).toEqual(['busy', 'live 1', 'live 2', 'first 1', 'first 2', 'rest 1', 'rest 2'])
+  })
+
   it('cancels a task whose consumer stops reading', async () => {
     const stream = pool.synthesize({ engine: 'espeak', voice: 'espeak-en-us', text: 'Words and more words. '.repeat(20), speed: 1 })
     for await (const chunk of stream) {
