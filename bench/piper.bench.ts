@@ -8,7 +8,7 @@ import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PiperEngine } from '../src/speech/engines/piper.js'
 import { EspeakEngine } from '../src/speech/engines/espeak.js'
-import { run } from '../src/speech/piper/session.js'
+import { feeds, run } from '../src/speech/piper/session.js'
 import { SynthesisPool } from '../src/speech/workers.js'
 import { mediumLikeModel, piperConfig } from '../test/helpers/piper-model.js'
 import { percentile, ms, figure } from './stats.js'
@@ -130,21 +130,17 @@ async function speed(engine: PiperEngine): Promise<{ ttfa: number; rtf: number }
  * costs less than a run of its own; every segment of a batch also waits for the whole batch.
  */
 async function batching(engine: PiperEngine): Promise<string> {
-  const { Tensor } = await import('onnxruntime-node')
+  const ort = await import('onnxruntime-node')
   const [ids] = await engine.phonemeIds(SENTENCE, VOICE)
-  const { model, scales } = engine.sessionOf(VOICE)
+  const { model, sid, scales } = engine.sessionOf(VOICE)
   const parts: string[] = []
   let single = 0
   for (const size of [1, 2, 4, 8]) {
-    const feeds = {
-      input: new Tensor('int64', BigInt64Array.from({ length: size * ids.length }, (_, i) => BigInt(ids[i % ids.length])), [size, ids.length]),
-      input_lengths: new Tensor('int64', new BigInt64Array(size).fill(BigInt(ids.length)), [size]),
-      scales: new Tensor('float32', Float32Array.from(scales), [3]),
-    }
+    const batch = feeds(ort, ids, scales, sid, size)
     const took: number[] = []
     for (let i = 0; i < 12; i++) {
       const t = performance.now()
-      await model.session.run(feeds, [model.output])
+      await model.session.run(batch, [model.output])
       took.push(performance.now() - t)
     }
     const perSegment = Math.min(...took.slice(2)) / size // best after two warm-up runs

@@ -83,6 +83,7 @@ export class Synthesizer {
     if (!info) throw new UnknownVoiceError(`no voice "${voice}"`)
     const parts = this.segments(text)
     const lookahead = this.options.lookahead ?? 2
+    const priority = (i: number): Priority => (live ? 'live' : i === 0 ? 'high' : 'normal')
     const controller = new AbortController()
     const stop = () => controller.abort()
     signal?.addEventListener('abort', stop, { once: true })
@@ -90,7 +91,7 @@ export class Synthesizer {
     let finished = false
     try {
       for (let i = 0; i < parts.length; i++) {
-        jobs[i] ??= this.job(info, parts[i], speed, live ? 'live' : i === 0 ? 'high' : 'normal', controller.signal)
+        jobs[i] ??= this.job(info, parts[i], speed, priority(i), controller.signal)
         let started = false
         for await (const samples of jobs[i]!) {
           // Look-ahead starts once this segment has audio, so it never competes with the first
@@ -98,7 +99,7 @@ export class Synthesizer {
           if (!started) {
             started = true
             for (let j = i + 1; j <= Math.min(i + lookahead, parts.length - 1); j++) {
-              jobs[j] ??= this.job(info, parts[j], speed, live ? 'live' : 'normal', controller.signal)
+              jobs[j] ??= this.job(info, parts[j], speed, priority(j), controller.signal)
             }
           }
           yield { samples, segment: i, last: false }

@@ -46,6 +46,7 @@ const EXEC_ARGV = ['--disable-warning=ExperimentalWarning']
 
 export class SynthesisPool {
   private readonly slots: Slot[] = []
+  /** In the order they are served. */
   private readonly queues: Record<Priority, Task[]> = { live: [], high: [], normal: [] }
   private nextId = 1
   private closing = false
@@ -67,7 +68,7 @@ export class SynthesisPool {
 
   /** Tasks waiting for a free worker. */
   get queued(): number {
-    return this.queues.live.length + this.queues.high.length + this.queues.normal.length
+    return Object.values(this.queues).reduce((n, queue) => n + queue.length, 0)
   }
 
   /** Tasks a worker is running now. */
@@ -164,7 +165,7 @@ export class SynthesisPool {
   private dispatch(): void {
     for (const slot of this.slots) {
       if (slot.task) continue
-      const task = this.queues.live.shift() ?? this.queues.high.shift() ?? this.queues.normal.shift()
+      const task = Object.values(this.queues).find((queue) => queue.length > 0)?.shift()
       if (!task) return
       slot.task = task
       slot.worker.ref()

@@ -106,13 +106,16 @@ function checkSignature(session: InferenceSession, config: PiperConfig): string 
   return output.name
 }
 
-export function feeds(ort: Pick<Ort, 'Tensor'>, ids: number[], scales: [number, number, number], sid: number | null): InferenceSession.FeedsType {
+/** Piper's inputs for one sentence; with `batch` > 1, that sentence as each row of a batch. */
+export function feeds(ort: Pick<Ort, 'Tensor'>, ids: number[], scales: [number, number, number], sid: number | null, batch = 1): InferenceSession.FeedsType {
   const { Tensor } = ort
+  const input = new BigInt64Array(batch * ids.length)
+  for (let i = 0; i < input.length; i++) input[i] = BigInt(ids[i % ids.length])
   return {
-    input: new Tensor('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]),
-    input_lengths: new Tensor('int64', BigInt64Array.of(BigInt(ids.length)), [1]),
+    input: new Tensor('int64', input, [batch, ids.length]),
+    input_lengths: new Tensor('int64', new BigInt64Array(batch).fill(BigInt(ids.length)), [batch]),
     scales: new Tensor('float32', Float32Array.from(scales), [3]),
-    ...(sid === null ? {} : { sid: new Tensor('int64', BigInt64Array.of(BigInt(sid)), [1]) }),
+    ...(sid === null ? {} : { sid: new Tensor('int64', new BigInt64Array(batch).fill(BigInt(sid)), [batch]) }),
   }
 }
 
