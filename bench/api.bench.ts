@@ -23,6 +23,7 @@ import { Synthesizer } from '../src/speech/synthesizer.js'
 import { createEncoder } from '../src/audio/encoder.js'
 import { figure, ms } from './stats.js'
 import { deleteKeysUnder } from '../test/helpers/fault-redis.js'
+import { read } from '../src/speech/read.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const env = loadConfig()
@@ -134,7 +135,7 @@ console.log(`server: database ${health.backends.database}, limits ${health.backe
       for (let k = 0; k < share; k++) {
         const encoder = await createEncoder('wav', { inputRate: rate, outputRate: rate })
         let bytes = encoder.header().length
-        for await (const c of synth.stream(fresh(n++), { voice: VOICE, speed: 1 })) bytes += (await encoder.push(c.samples)).length
+        for await (const c of synth.stream(read(fresh(n++), synth.voice(VOICE)!, 1))) bytes += (await encoder.push(c.samples)).length
         bytes += (await encoder.end()).length
       }
     }

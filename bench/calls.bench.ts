@@ -26,6 +26,7 @@ import { loadConfig } from '../src/config.js'
 import { openDb } from '../src/store/db.js'
 import { TwilioStream, parseStreamTwiml, sid } from '../test/helpers/twilio-stream.js'
 import { figure, ms, percentile } from './stats.js'
+import { read } from '../src/speech/read.js'
 
 // bench/run.ts starts each benchmark without --expose-gc; memory per call is measured after a
 // full collection, so garbage not yet collected is not counted as a call's.
@@ -185,7 +186,7 @@ async function timeToFirstMedia(app: Awaited<ReturnType<typeof buildApp>>, voice
   const ttfa = async () => {
     const controller = new AbortController()
     const start = performance.now()
-    for await (const chunk of app.synth.stream(GREETING, { voice, speed: 1, signal: controller.signal })) {
+    for await (const chunk of app.synth.stream(read(GREETING, app.synth.voice(voice)!, 1), { signal: controller.signal })) {
       if (chunk.samples.length > 0) break
     }
     return performance.now() - start
@@ -209,7 +210,7 @@ async function timeToFirstMedia(app: Awaited<ReturnType<typeof buildApp>>, voice
   }
   const [p50, p99, s50, s99] = [percentile(ttff, 50), percentile(ttff, 99), percentile(synth, 50), percentile(synth, 99)]
   const server = served.slice(-TTFF_RUNS)
-  console.log(`first segment: "${app.synth.segments(GREETING)[0]}" (${voice}, cache off, ${TTFF_RUNS} calls one after another)`)
+  console.log(`first segment: "${read(GREETING, app.synth.voice(voice)!)[0].text}" (${voice}, cache off, ${TTFF_RUNS} calls one after another)`)
   figure('time from start to first media frame', `p50 ${ms(p50)}, p99 ${ms(p99)}`,
     `synthesizer time to first audio p50 ${ms(s50)}, p99 ${ms(s99)}; ratio ${(p50 / s50).toFixed(2)}x; server side p50 ${ms(percentile(server, 50))}`,
     'p50 <= 1.3x synthesizer + 5 ms', p50 <= 1.3 * s50 + 5)
@@ -233,7 +234,7 @@ function passage(n: number): string {
 async function concurrency(app: Awaited<ReturnType<typeof buildApp>>, voice: string, call: Place, live: Set<number>): Promise<void> {
   const { putNumber } = await import('../src/store/numbers.js')
   let audioS = 0
-  for await (const c of app.synth.stream(passage(1), { voice, speed: 1 })) audioS += c.samples.length / app.synth.voice(voice)!.sampleRate
+  for await (const c of app.synth.stream(read(passage(1), app.synth.voice(voice)!, 1))) audioS += c.samples.length / app.synth.voice(voice)!.sampleRate
   console.log(`passage: ${audioS.toFixed(1)} s of audio per call; calls start ${START_RATE}/s`)
 
   let best: { n: number; p99: number; cpu: number; kb: number } | null = null

@@ -4,6 +4,7 @@ import { SynthesisPool } from '../src/speech/workers.js'
 import { Synthesizer } from '../src/speech/synthesizer.js'
 import { FliteEngine } from '../src/speech/engines/flite.js'
 import { percentile, ms, figure } from './stats.js'
+import { read } from '../src/speech/read.js'
 
 const RUNS = 200
 const PROMPT = 'Thank you for calling Acme Dental, how can we help you today? Our office is open nine to five, Monday through Friday.'
@@ -11,7 +12,7 @@ const PROMPT = 'Thank you for calling Acme Dental, how can we help you today? Ou
 async function firstAudio(synth: Synthesizer, text: string): Promise<number> {
   const start = performance.now()
   let ttfa = -1
-  for await (const chunk of synth.stream(text, { voice: 'slt', speed: 1 })) {
+  for await (const chunk of synth.stream(read(text, synth.voice('slt')!, 1))) {
     if (ttfa < 0 && chunk.samples.length > 0) ttfa = performance.now() - start
   }
   return ttfa
@@ -20,7 +21,7 @@ async function firstAudio(synth: Synthesizer, text: string): Promise<number> {
 async function timeToFirstAudio(): Promise<void> {
   const pool = new SynthesisPool(2)
   const synth = new Synthesizer(pool, await pool.voices(), { cacheBytes: 0 })
-  const first = synth.segments(PROMPT)[0]
+  const first = read(PROMPT, synth.voice('slt')!)[0].text
   const engine = new FliteEngine()
   for (let i = 0; i < 20; i++) {
     engine.synthesizeSync(first, { voice: 'slt', speed: 1 })

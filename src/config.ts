@@ -53,6 +53,9 @@ export interface CallsConfig {
   greeting: string
   /** Audio sent ahead of what the caller has heard: the latency of a barge-in and the memory per call. */
   sendAheadMs: number
+  /** A call with nothing to say and a silent caller ends after this long, saying `idleGoodbye`; 0: never. */
+  idleTimeoutMs: number
+  idleGoodbye: string
 }
 
 const E164 = /^\+[1-9]\d{1,14}$/
@@ -72,6 +75,8 @@ function callsConfig(env: Env): CallsConfig {
     defaultVoice: env.CALL_VOICE || 'kal16',
     greeting: env.CALL_GREETING || 'Hello, and thank you for calling.',
     sendAheadMs: int(env, 'CALL_SEND_AHEAD_MS', 1000, 200, 10_000),
+    idleTimeoutMs: int(env, 'CALL_IDLE_TIMEOUT', 120, 0, 86_400) * 1000,
+    idleGoodbye: env.CALL_IDLE_GOODBYE || 'Goodbye.',
   }
 }
 

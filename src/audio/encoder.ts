@@ -1,5 +1,6 @@
 // One streaming encoder for every output format: resample to the requested rate, then encode.
-// The REST sink, the command line and (at 8 kHz μ-law) the call sink all write through this.
+// The REST sink, the command line and (at 8 kHz μ-law) the call sink all write through this,
+// with encodeChunks as their one loop.
 import { createResampler } from './resample.js'
 import { encodeAlaw, encodeMulaw } from './g711.js'
 import { isMp3Rate, openMp3 } from './mp3.js'
@@ -8,7 +9,8 @@ import { wavHeader } from './wav.js'
 export const AUDIO_FORMATS = ['wav', 'pcm16', 'mulaw', 'alaw', 'mp3'] as const
 export type AudioFormat = (typeof AUDIO_FORMATS)[number]
 
-export const SAMPLE_RATES = [8000, 16000, 22050, 24000, 44100, 48000]
+export const SAMPLE_RATES = [8000, 16000, 22050, 24000, 44100, 48000] as const
+export const isSampleRate = (value: number): value is (typeof SAMPLE_RATES)[number] => (SAMPLE_RATES as readonly number[]).includes(value)
 
 /** Default output rate: the voice's own, except G.711, which is telephone audio at 8 kHz, and MP3
  *  for a voice whose rate MPEG audio does not have (a Piper model may have any). */
@@ -68,4 +70,35 @@ export async function createEncoder(format: AudioFormat, { inputRate, outputRate
     end: async () => encode(resampler.flush()),
     close: () => {},
   }
+}
+
+export interface EncodeOptions<C> {
+  /** At most this many samples are encoded at a time, so a whole sentence handed over at once does
+   *  not become one large buffer ahead of a consumer that paces itself (a call). */
+  slice?: number
+  /** Runs once a chunk's bytes have been taken; `false` ends the input there (the tail still comes). */
+  after?(chunk: C): boolean | void
+}
+
+/**
+ * The one loop from audio chunks to bytes, for every sink (HTTP reply, call, file): the format's
+ * header, each chunk's bytes as soon as it arrives, then the resampler's and encoder's tail.
+ * Empty pieces are not yielded. The encoder is the caller's to close if it stops early.
+ */
+export async function* encodeChunks<C extends { samples: Int16Array }>(
+  chunks: AsyncIterable<C>,
+  encoder: Encoder,
+  { slice = Infinity, after }: EncodeOptions<C> = {},
+): AsyncGenerator<Uint8Array> {
+  const header = encoder.header()
+  if (header.length) yield header
+  for await (const chunk of chunks) {
+    for (let at = 0; at < chunk.samples.length; at += slice) {
+      const bytes = await encoder.push(chunk.samples.subarray(at, at + slice))
+      if (bytes.length) yield bytes
+    }
+    if (after?.(chunk) === false) break
+  }
+  const tail = await encoder.end()
+  if (tail.length) yield tail
 }

@@ -7,7 +7,8 @@ import { createWriteStream, openSync, writeSync, closeSync } from 'node:fs'
 import { text as readStdin } from 'node:stream/consumers'
 import { SynthesisPool } from '../speech/workers.js'
 import { Synthesizer } from '../speech/synthesizer.js'
-import { AUDIO_FORMATS, SAMPLE_RATES, createEncoder, defaultRate, isAudioFormat, type AudioFormat } from '../audio/encoder.js'
+import { AUDIO_FORMATS, SAMPLE_RATES, createEncoder, defaultRate, encodeChunks, isAudioFormat, isSampleRate, type AudioFormat } from '../audio/encoder.js'
+import { SPEED, read } from '../speech/read.js'
 import { wavHeader } from '../audio/wav.js'
 import { ConfigError, loadConfig } from '../config.js'
 
@@ -31,9 +32,9 @@ function options(argv: string[]) {
   })
   if (!isAudioFormat(values.format)) throw new UsageError(`--format must be one of ${AUDIO_FORMATS.join(', ')}`)
   const speed = Number(values.speed)
-  if (!(speed >= 0.5 && speed <= 2)) throw new UsageError('--speed must be a number from 0.5 to 2.0')
+  if (!(speed >= SPEED.min && speed <= SPEED.max)) throw new UsageError(`--speed must be a number from ${SPEED.min.toFixed(1)} to ${SPEED.max.toFixed(1)}`)
   const rate = values.rate === undefined ? undefined : Number(values.rate)
-  if (rate !== undefined && !SAMPLE_RATES.includes(rate)) throw new UsageError(`--rate must be one of ${SAMPLE_RATES.join(', ')}`)
+  if (rate !== undefined && !isSampleRate(rate)) throw new UsageError(`--rate must be one of ${SAMPLE_RATES.join(', ')}`)
   return { ...values, format: values.format as AudioFormat, speed, rate, text: positionals.join(' ') }
 }
 
@@ -58,13 +59,10 @@ async function main(argv: string[]): Promise<void> {
     const encoder = await createEncoder(opts.format, { inputRate: voice.sampleRate, outputRate })
     const out = opts.output ? createWriteStream(opts.output) : process.stdout
     let bytes = 0
-    const write = (chunk: Uint8Array) => {
+    for await (const chunk of encodeChunks(synth.stream(read(text, voice, opts.speed)), encoder)) {
       bytes += chunk.length
-      if (chunk.length) out.write(chunk)
+      out.write(chunk)
     }
-    write(encoder.header())
-    for await (const chunk of synth.stream(text, { voice: voice.id, speed: opts.speed })) write(await encoder.push(chunk.samples))
-    write(await encoder.end())
     if (opts.output) {
       await new Promise<void>((resolve, reject) => (out as ReturnType<typeof createWriteStream>).end((err?: Error | null) => (err ? reject(err) : resolve())))
       // A file can be seeked: give it a header with the real length, which every player accepts.

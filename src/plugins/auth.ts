@@ -10,8 +10,8 @@ import { isUnavailable } from '../store/db.js'
 import { KEY_REVOKED_CHANNEL, findKeyByPlain, hashKey, isWellFormedKey, type ApiKey, type Scope } from '../store/keys.js'
 import type { Config } from '../config.js'
 import { KeyCache } from './key-cache.js'
-import { refusal, setRateLimitHeaders } from './refuse.js'
-import { startMeter } from './usage-meter.js'
+import { refusal, setRateLimitHeaders } from '../http/refuse.js'
+import { startMeter } from '../http/request-meter.js'
 import { global } from './global.js'
 
 declare module 'fastify' {

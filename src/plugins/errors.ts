@@ -7,7 +7,7 @@ import { ApiError, errorBody, type ErrorCode } from '../errors.js'
 import { DatabaseUnavailableError } from '../store/db.js'
 import { UnknownVoiceError } from '../speech/synthesizer.js'
 import { global } from './global.js'
-import { ErrorResponse } from './schemas.js'
+import { ErrorResponse } from '../http/schemas.js'
 
 const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',

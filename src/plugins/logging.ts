@@ -1,8 +1,6 @@
-// The server's logger and the request-id scheme. Keys must never reach a log line: the headers
+// The server's logger. Keys must never reach a log line: the headers
 // that carry them are redacted wherever they appear, and secret-looking query parameters are
 // masked in the logged URL (a client may put a key there even though we never read it there).
-import { randomUUID } from 'node:crypto'
-import type { IncomingMessage } from 'node:http'
 import pino, { type DestinationStream, type Logger } from 'pino'
 
 const SECRET_HEADERS = ['authorization', 'x-api-key', 'x-twilio-signature', 'cookie', 'proxy-authorization']
@@ -64,14 +62,6 @@ export function createLogger(level: string, stream?: DestinationStream): Logger 
     },
     stream ?? pino.destination(1),
   )
-}
-
-const CLIENT_ID = /^[A-Za-z0-9._:-]{8,64}$/
-
-/** A well-formed id from a proxy in front (nginx `$request_id`) is kept for correlation; otherwise a uuid. */
-export function genReqId(req: IncomingMessage): string {
-  const given = req.headers['x-request-id']
-  return typeof given === 'string' && CLIENT_ID.test(given) ? given : randomUUID()
 }
 
 /** Fastify's trustProxy from ours: a hop count becomes "trust the nearest n hops". */

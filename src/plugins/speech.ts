@@ -6,7 +6,7 @@ import type { SpeechStatus } from '../speech/worker-protocol.js'
 import { Synthesizer } from '../speech/synthesizer.js'
 import { syncVoices } from '../store/voices.js'
 import type { Config } from '../config.js'
-import { VoiceCatalog } from './voice-catalog.js'
+import { VoiceCatalog } from '../store/voice-catalog.js'
 import { global } from './global.js'
 
 declare module 'fastify' {

@@ -1,11 +1,13 @@
 // The data services every route leans on: the database (PostgreSQL, or PGlite under dataDir),
-// Redis when configured, the rate limiter, cross-instance pub/sub and the usage recorder.
+// Redis when configured, the rate limiter, cross-instance pub/sub, the usage recorder and metering.
 import { openDb, type Db } from '../store/db.js'
 import { migrate } from '../store/migrate.js'
 import { openRedis, type RedisConn } from '../store/redis.js'
 import { Limiter } from '../store/limits.js'
 import { PubSub } from '../store/pubsub.js'
-import { UsageRecorder } from '../store/usage.js'
+import { UsageRecorder } from '../store/usage-writer.js'
+import { Metering } from '../usage/metering.js'
+import { refusal } from '../http/refuse.js'
 import { ensureBootstrapKey } from '../store/keys.js'
 import type { Config } from '../config.js'
 import { global } from './global.js'
@@ -20,6 +22,8 @@ declare module 'fastify' {
     limits: LeasedLimiter
     pubsub: PubSub
     usage: UsageRecorder
+    /** Bills for requests: characters from the quota, audio made, one usage row each. */
+    metering: Metering
     /** The key created on a first start (all scopes), to be shown once; null otherwise. */
     bootstrapKey: string | null
   }
@@ -52,9 +56,11 @@ export default global(async (app, { config, deps }: { config: Config; deps: Stor
   app.decorate('redis', redis)
   const limiter = new Limiter(redis, { now: deps.now })
   app.decorate('limiter', limiter)
-  app.decorate('limits', new LeasedLimiter(limiter, deps.now))
+  const limits = new LeasedLimiter(limiter, deps.now)
+  app.decorate('limits', limits)
   app.decorate('pubsub', new PubSub(redis))
   app.decorate('usage', usage)
+  app.decorate('metering', new Metering(limits, usage, (hit) => refusal(app.metrics, 'characters', hit)))
   app.decorate('bootstrapKey', created?.key ?? null)
 
   app.addHook('onClose', async () => {

@@ -1,7 +1,7 @@
 // GET /v1/auth/verify: is this key good, and what may it do.
 import { Type } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
-import { keySecurity, protectedErrors } from '../plugins/schemas.js'
+import { keySecurity, protectedErrors } from '../http/schemas.js'
 import { KeySummary, keySummary } from './keys.js'
 
 export default async function authRoutes(app: FastifyInstance) {

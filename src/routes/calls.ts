@@ -4,17 +4,16 @@ import { Type, type Static } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Config } from '../config.js'
 import { ApiError } from '../errors.js'
-import { chargeCharacters } from '../plugins/speak.js'
-import { errorRef, keySecurity, protectedErrors } from '../plugins/schemas.js'
+import { nothingToSay } from '../http/audio-reply.js'
+import { E164, errorRef, keySecurity, protectedErrors, VoiceRef } from '../http/schemas.js'
+import { speakable } from '../speech/read.js'
 import { CallCapError, applyStatus, attachCallSid, createOutbound, failCall, findCall, isLive, listCalls, type Call } from '../store/calls.js'
 import { CommandError, type LiveInfo } from '../telephony/call-hub.js'
 import { TwilioApiError } from '../telephony/rest.js'
 import { mintStreamToken, streamUrl } from '../telephony/signature.js'
 import { streamTwiml } from '../telephony/twiml.js'
-import { VoiceRef } from './tts.js'
 import { MEDIA_PATH } from './twilio.js'
 
-const E164 = '^\\+[1-9][0-9]{1,14}$'
 const CallSidParam = Type.Object({ callSid: Type.String({ pattern: '^CA[0-9a-fA-F]{32}$' }) })
 
 const CallView = Type.Object({
@@ -66,14 +65,11 @@ export default async function callsRoutes(app: FastifyInstance, { config }: { co
   /** Characters spoken on a call count against the key's monthly quota, as in /v1/tts. */
   async function charge(request: FastifyRequest, text: string, voice: string): Promise<void> {
     Object.assign(request.meter!, { voice, format: 'call' })
-    await chargeCharacters(app, request, text)
+    if (!speakable(text)) throw nothingToSay()
+    await request.meter!.charge(text)
   }
 
-  function voiceSlug(voiceId: string | undefined): string {
-    const voice = app.voices.find(voiceId ?? config.calls.defaultVoice)
-    if (!voice) throw new ApiError('voice_not_found', `No voice "${voiceId}"; GET /v1/voices lists them`)
-    return voice.slug
-  }
+  const voiceSlug = (voiceId: string | undefined) => app.voices.get(voiceId ?? config.calls.defaultVoice).slug
 
   /** Live with a stream begun: only then can an instance hold it (no one is asked otherwise). */
   const streaming = (call: Call) => isLive(call) && call.streamSid !== null
@@ -87,8 +83,8 @@ export default async function callsRoutes(app: FastifyInstance, { config }: { co
   }
 
   const PlaceBody = Type.Object({
-    to: Type.String({ pattern: E164, description: 'E.164 number to call; must match ALLOWED_DIAL_PREFIXES' }),
-    from: Type.Optional(Type.String({ pattern: E164, description: 'Your Twilio number; TWILIO_PHONE_NUMBER by default' })),
+    to: E164('E.164 number to call; must match ALLOWED_DIAL_PREFIXES'),
+    from: Type.Optional(E164('Your Twilio number; TWILIO_PHONE_NUMBER by default')),
     text: Text,
     voice_id: Type.Optional(VoiceRef),
   }, { additionalProperties: false })

@@ -4,7 +4,7 @@
 import { Type, type Static } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import { ApiError } from '../errors.js'
-import { errorRef, keySecurity, protectedErrors } from '../plugins/schemas.js'
+import { errorRef, keySecurity, protectedErrors } from '../http/schemas.js'
 import {
   DEFAULT_KEY_PREFIX, DEFAULT_MONTHLY_CHAR_LIMIT, DEFAULT_RATE_LIMIT_PER_MINUTE, KEY_PREFIX_RE, KEY_REVOKED_CHANNEL, KeyOptionError, SCOPES,
   createKey, listKeys, revokeKey, type ApiKey,

@@ -5,11 +5,12 @@ import { Type, type Static } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../config.js'
 import { ApiError } from '../errors.js'
-import { errorRef, keySecurity, protectedErrors } from '../plugins/schemas.js'
+import { E164, errorRef, keySecurity, protectedErrors, VoiceRef } from '../http/schemas.js'
+import { nothingToSay } from '../http/audio-reply.js'
+import { speakable } from '../speech/read.js'
 import { deleteNumber, getNumber, listNumbers, putNumber, type PhoneNumber } from '../store/numbers.js'
-import { VoiceRef } from './tts.js'
 
-const E164Param = Type.Object({ e164: Type.String({ pattern: '^\\+[1-9][0-9]{1,14}$', description: 'The number in E.164, e.g. +15551234567' }) })
+const E164Param = Type.Object({ e164: E164('The number in E.164, e.g. +15551234567') })
 const Digit = Type.Union([Type.String({ pattern: '^[0-9*#]$' }), Type.Literal('none')], {
   description: 'The DTMF key that interrupts speech, or "none"; the service default when absent',
 })
@@ -45,9 +46,8 @@ export default async function numbersRoutes(app: FastifyInstance, { config }: { 
     schema: { summary: 'Set what a number says when called', ...common, body: Body, response: { 200: NumberView, 201: NumberView, 404: errorRef, ...protectedErrors } },
   }, async (request, reply) => {
     const { greeting, voice_id, barge_in_digit } = request.body
-    const voice = app.voices.find(voice_id)
-    if (!voice) throw new ApiError('voice_not_found', `No voice "${voice_id}"; GET /v1/voices lists them`)
-    if (app.synth.segments(greeting).length === 0) throw new ApiError('validation_failed', 'greeting has nothing that can be spoken')
+    const voice = app.voices.get(voice_id)
+    if (!speakable(greeting)) throw nothingToSay('greeting')
     const { number, created } = await putNumber(app.db, { e164: request.params.e164, greeting, voice: voice.slug, bargeInDigit: barge_in_digit ?? null })
     return reply.code(created ? 201 : 200).send(view(number))
   })

@@ -6,9 +6,10 @@ import type { FastifyInstance } from 'fastify'
 import type { Config } from '../config.js'
 import { ApiError } from '../errors.js'
 import { defaultRate, type AudioFormat } from '../audio/encoder.js'
-import { speak } from '../plugins/speak.js'
-import { keySecurity, protectedErrors, errorRef } from '../plugins/schemas.js'
-import type { CatalogVoice, VoiceCatalog } from '../plugins/voice-catalog.js'
+import { SPEED, read } from '../speech/read.js'
+import { replyWithAudio } from '../http/audio-reply.js'
+import { keySecurity, protectedErrors, errorRef } from '../http/schemas.js'
+import type { CatalogVoice, VoiceCatalog } from '../store/voice-catalog.js'
 
 /** OpenAI's voice names → the nearest Flite voice (by gender and accent). */
 export const OPENAI_VOICES: Record<string, string> = {
@@ -38,9 +39,7 @@ export function speechBody(maxTextChars: number) {
 
 function resolveVoice(voices: VoiceCatalog, voice: string | { id: string }): CatalogVoice {
   const name = typeof voice === 'string' ? voice : voice.id
-  const found = voices.find(name) ?? (OPENAI_VOICES[name.toLowerCase()] ? voices.find(OPENAI_VOICES[name.toLowerCase()]) : undefined)
-  if (!found) throw new ApiError('voice_not_found', `No voice "${name}"; GET /v1/voices lists them`)
-  return found
+  return voices.find(name) ?? voices.get(OPENAI_VOICES[name.toLowerCase()] ?? name)
 }
 
 export default async function openaiRoutes(app: FastifyInstance, { config }: { config: Config }) {
@@ -72,11 +71,12 @@ export default async function openaiRoutes(app: FastifyInstance, { config }: { c
     if (stream_format !== undefined && stream_format !== 'audio') {
       throw new ApiError('unsupported_format', 'stream_format must be "audio": server-sent events are not supported')
     }
-    if (!(speed >= 0.5 && speed <= 2)) {
-      throw new ApiError('validation_failed', `speed must be between 0.5 and 2.0 on this server (got ${speed})`)
+    if (!(speed >= SPEED.min && speed <= SPEED.max)) {
+      throw new ApiError('validation_failed', `speed must be between ${SPEED.min.toFixed(1)} and ${SPEED.max.toFixed(1)} on this server (got ${speed})`)
     }
     const v = resolveVoice(app.voices, voice)
     const out: AudioFormat = format === 'pcm' ? 'pcm16' : (format as 'mp3' | 'wav')
-    return speak(app, request, reply, { text: input, voice: v, format: out, speed, sampleRate: out === 'pcm16' ? OPENAI_PCM_RATE : defaultRate(out, v.sampleRate) })
+    const segments = read(input, v.info, speed)
+    return replyWithAudio(app, request, reply, { text: input, segments, voice: v, format: out, sampleRate: out === 'pcm16' ? OPENAI_PCM_RATE : defaultRate(out, v.sampleRate) })
   })
 }

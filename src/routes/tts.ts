@@ -2,15 +2,10 @@
 import { Type, type Static } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../config.js'
-import { ApiError } from '../errors.js'
 import { AUDIO_FORMATS, defaultRate } from '../audio/encoder.js'
-import { speak } from '../plugins/speak.js'
-import { keySecurity, protectedErrors, errorRef } from '../plugins/schemas.js'
-
-export const OUTPUT_RATES = [8000, 16000, 22050, 24000, 44100, 48000] as const
-
-/** A voice's slug or uuid: letters, digits, dash, underscore (no room for anything else). */
-export const VoiceRef = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$', description: 'Voice slug (e.g. `slt`) or uuid' })
+import { read } from '../speech/read.js'
+import { replyWithAudio } from '../http/audio-reply.js'
+import { keySecurity, protectedErrors, errorRef, OutputRate, Speed, VoiceRef } from '../http/schemas.js'
 
 export function ttsBody(maxTextChars: number) {
   return Type.Object(
@@ -18,8 +13,8 @@ export function ttsBody(maxTextChars: number) {
       text: Type.String({ minLength: 1, maxLength: maxTextChars, description: `Text to speak, up to ${maxTextChars} characters` }),
       voice_id: VoiceRef,
       format: Type.Optional(Type.Enum(AUDIO_FORMATS, { type: 'string', default: 'wav', description: 'wav, raw little-endian pcm16, G.711 mulaw/alaw, or mp3' })),
-      speed: Type.Optional(Type.Number({ minimum: 0.5, maximum: 2, default: 1 })),
-      sample_rate: Type.Optional(Type.Enum(OUTPUT_RATES, { type: 'integer', description: "Output rate; default the voice's own, 8000 for mulaw/alaw" })),
+      speed: Type.Optional(Speed),
+      sample_rate: Type.Optional(OutputRate),
     },
     { additionalProperties: false },
   )
@@ -45,8 +40,8 @@ export default async function ttsRoutes(app: FastifyInstance, { config }: { conf
     },
   }, async (request, reply) => {
     const { text, voice_id, format = 'wav', speed = 1, sample_rate } = request.body
-    const voice = app.voices.find(voice_id)
-    if (!voice) throw new ApiError('voice_not_found', `No voice "${voice_id}"; GET /v1/voices lists them`)
-    return speak(app, request, reply, { text, voice, format, speed, sampleRate: sample_rate ?? defaultRate(format, voice.sampleRate) })
+    const voice = app.voices.get(voice_id)
+    const segments = read(text, voice.info, speed)
+    return replyWithAudio(app, request, reply, { text, segments, voice, format, sampleRate: sample_rate ?? defaultRate(format, voice.sampleRate) })
   })
 }

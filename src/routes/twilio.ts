@@ -5,11 +5,10 @@ import { Type, type Static } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Config } from '../config.js'
 import { ApiError } from '../errors.js'
-import { applyStatus, isCallStatus, isLive, recordInbound, streamEnded, streamStarted } from '../store/calls.js'
+import { applyStatus, isCallStatus, isLive, recordInbound } from '../store/calls.js'
 import { getNumber } from '../store/numbers.js'
-import { CallSession, StreamRefused, type CallContext } from '../telephony/call-session.js'
-import type { StartMessage } from '../telephony/media-stream.js'
-import { checkStreamToken, mintStreamToken, streamUrl, validStreamUpgrade, validWebhook } from '../telephony/signature.js'
+import { openCallSession } from '../telephony/open-session.js'
+import { mintStreamToken, streamUrl, validStreamUpgrade, validWebhook } from '../telephony/signature.js'
 import { hangupTwiml, streamTwiml } from '../telephony/twiml.js'
 
 export const MEDIA_PATH = '/twilio/media'
@@ -105,27 +104,6 @@ export default async function twilioRoutes(app: FastifyInstance, { config }: { c
     return reply.code(204).send()
   })
 
-  /** What this instance expects the call to say, once the token is known good; see StartHints. */
-  function preview(start: StartMessage) {
-    const { call, token } = start.start.customParameters
-    if (typeof call !== 'string' || !checkStreamToken(key!, call, token).ok) return null
-    const hint = hints.take(call)
-    const voice = hint ? app.synth.voice(hint.voice) : undefined
-    return hint && voice ? { text: hint.text, voice } : null
-  }
-
-  async function authorize(start: StartMessage): Promise<CallContext> {
-    const { call, token } = start.start.customParameters
-    if (typeof call !== 'string' || !UUID.test(call)) throw new StreamRefused('missing call parameter')
-    const check = checkStreamToken(key!, call, token)
-    if (!check.ok) throw new StreamRefused(`stream token ${check.reason}`)
-    const row = await streamStarted(app.db, call, start.start.callSid, start.streamSid)
-    if (!row) throw new StreamRefused('call is not live')
-    const voice = app.synth.voice(row.voice) ?? app.synth.voice(config.calls.defaultVoice)
-    if (!voice) throw new Error(`no voice "${row.voice}" on this instance`)
-    return { callId: row.id, callSid: start.start.callSid, text: row.text, voice, bargeInDigit: row.bargeInDigit }
-  }
-
   app.get(MEDIA_PATH, {
     websocket: true,
     schema: hidden,
@@ -140,23 +118,6 @@ export default async function twilioRoutes(app: FastifyInstance, { config }: { c
       }
     },
   }, (socket, request) => {
-    new CallSession(socket, {
-      synth: app.synth,
-      authorize,
-      preview,
-      metrics,
-      log: request.log,
-      sendAheadMs: config.calls.sendAheadMs,
-      onLive: (session) => hub.add(session),
-      onEnded: (session) => {
-        hub.remove(session)
-        const ctx = session.context
-        if (ctx) {
-          streamEnded(app.db, ctx.callId, session.framesSent, session.msPlayed).catch((err) =>
-            request.log.warn({ err: { message: (err as Error).message }, callSid: ctx.callSid }, 'could not record the end of a call'),
-          )
-        }
-      },
-    })
+    openCallSession(socket, { db: app.db, synth: app.synth, hub, hints, tokenKey: key!, metrics, calls: config.calls, log: request.log })
   })
 }

@@ -1,9 +1,9 @@
 // GET /v1/usage: this key's use this calendar month (UTC), in total and by day, with its limits.
 import { Type } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
-import { usageSummary } from '../store/usage.js'
-import { keySecurity, protectedErrors } from '../plugins/schemas.js'
-import { charactersBucket } from '../plugins/speak.js'
+import { usageSummary } from '../store/usage-summary.js'
+import { keySecurity, protectedErrors } from '../http/schemas.js'
+import { charactersBucket } from '../usage/metering.js'
 
 const Totals = {
   requests: Type.Integer(),

@@ -2,7 +2,7 @@
 // Piper voices added to or removed from MODELS_DIR without a restart (SIGHUP does the same).
 import { Type } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
-import { keySecurity, protectedErrors } from '../plugins/schemas.js'
+import { keySecurity, protectedErrors } from '../http/schemas.js'
 
 const Voice = Type.Object({
   id: Type.String({ format: 'uuid' }),

@@ -1,13 +1,12 @@
-// Text in, PCM out, segment by segment. While the consumer plays segment i, segments i+1 … i+k
+// Segments in, PCM out, one after another. While the consumer plays segment i, segments i+1 … i+k
 // are already being synthesized (bounded look-ahead), so after the first segment the listener
-// never waits on the engine; the first segment is short and jumps the pool's queue so that the
-// first audio leaves early. Live speech (a call) goes ahead of every other request's segments.
-import { normalize } from './normalize.js'
-import { segment } from './segment.js'
+// never waits on the engine; the first segment is short (read.ts) and jumps the pool's queue so
+// that the first audio leaves early. Live speech (a call) goes ahead of every other request's segments.
 import { Channel } from './channel.js'
 import { SegmentCache } from './segment-cache.js'
 import { concatSamples } from '../audio/samples.js'
 import type { VoiceInfo } from './engine.js'
+import type { Segment } from './read.js'
 import type { Priority, SynthesisPool } from './workers.js'
 
 export interface SpeechChunk {
@@ -17,24 +16,23 @@ export interface SpeechChunk {
   segment: number
   /** True on the last chunk of its segment. */
   last: boolean
+  /** True on the last chunk of the stream (which is also the last of its segment). */
+  final: boolean
 }
 
 export interface SynthesizerOptions {
   cacheBytes: number
-  maxSegmentChars?: number
-  firstSegmentWords?: number
   /** Segments synthesized ahead of the one being consumed. */
   lookahead?: number
 }
 
-export interface SpeakOptions {
-  voice: string
-  speed: number
+export interface StreamOptions {
   signal?: AbortSignal
   /** Heard as it is made, as on a call: every segment goes ahead of other requests' work. */
   live?: boolean
 }
 
+/** A segment names a voice the engines no longer have (removed by a reload since it was read). */
 export class UnknownVoiceError extends Error {}
 
 type SegmentAudio = Iterable<Int16Array> | AsyncIterable<Int16Array>
@@ -73,15 +71,9 @@ export class Synthesizer {
     return this.byId.get(id)
   }
 
-  /** The segments a text will be spoken in, after normalization. */
-  segments(text: string): string[] {
-    return segment(normalize(text), { maxChars: this.options.maxSegmentChars, firstMaxWords: this.options.firstSegmentWords })
-  }
-
-  async *stream(text: string, { voice, speed, signal, live = false }: SpeakOptions): AsyncGenerator<SpeechChunk> {
-    const info = this.byId.get(voice)
-    if (!info) throw new UnknownVoiceError(`no voice "${voice}"`)
-    const parts = this.segments(text)
+  async *stream(parts: readonly Segment[], { signal, live = false }: StreamOptions = {}): AsyncGenerator<SpeechChunk> {
+    const gone = parts.find((p) => !this.byId.has(p.voice.id))
+    if (gone) throw new UnknownVoiceError(`no voice "${gone.voice.id}"`)
     const lookahead = this.options.lookahead ?? 2
     const priority = (i: number): Priority => (live ? 'live' : i === 0 ? 'high' : 'normal')
     const controller = new AbortController()
@@ -91,7 +83,7 @@ export class Synthesizer {
     let finished = false
     try {
       for (let i = 0; i < parts.length; i++) {
-        jobs[i] ??= this.job(info, parts[i], speed, priority(i), controller.signal)
+        jobs[i] ??= this.job(parts[i], priority(i), controller.signal)
         let started = false
         for await (const samples of jobs[i]!) {
           // Look-ahead starts once this segment has audio, so it never competes with the first
@@ -99,13 +91,13 @@ export class Synthesizer {
           if (!started) {
             started = true
             for (let j = i + 1; j <= Math.min(i + lookahead, parts.length - 1); j++) {
-              jobs[j] ??= this.job(info, parts[j], speed, priority(j), controller.signal)
+              jobs[j] ??= this.job(parts[j], priority(j), controller.signal)
             }
           }
-          yield { samples, segment: i, last: false }
+          yield { samples, segment: i, last: false, final: false }
         }
         jobs[i] = undefined
-        yield { samples: new Int16Array(0), segment: i, last: true }
+        yield { samples: new Int16Array(0), segment: i, last: true, final: i === parts.length - 1 }
       }
       finished = true
     } finally {
@@ -117,8 +109,8 @@ export class Synthesizer {
   }
 
   /** One segment's audio: from the cache, or synthesized in the pool and cached when complete. */
-  private job(info: VoiceInfo, text: string, speed: number, priority: Priority, signal: AbortSignal): SegmentAudio {
-    const key = `${info.id}\u0000${speed}\u0000${text}`
+  private job({ text, voice, speed }: Segment, priority: Priority, signal: AbortSignal): SegmentAudio {
+    const key = `${voice.id}\u0000${speed}\u0000${text}`
     const hit = this.cache.get(key)
     if (hit) return [hit]
     const channel = new Channel<Int16Array>()
@@ -126,7 +118,7 @@ export class Synthesizer {
     const generation = this.generation
     void (async () => {
       try {
-        for await (const chunk of this.pool.synthesize({ engine: info.engine, voice: info.id, text, speed }, { signal, priority })) {
+        for await (const chunk of this.pool.synthesize({ engine: voice.engine, voice: voice.id, text, speed }, { signal, priority })) {
           pieces.push(chunk)
           channel.push(chunk)
         }

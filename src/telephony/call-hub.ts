@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto'
 import type { PubSub, Unsubscribe } from '../store/pubsub.js'
 import type { VoiceInfo } from '../speech/engine.js'
-import { QueueFullError, type CallSession, type Outcome } from './call-session.js'
+import type { CallSession } from './call-session.js'
+import { QueueFullError, type Outcome } from './speaker.js'
 
 const COMMANDS = 'calls:cmd'
 const replies = (instance: string) => `calls:reply:${instance}`
@@ -42,13 +43,23 @@ export class CommandError extends Error {
   }
 }
 
-type Op = 'say' | 'clear' | 'info' | 'close'
-interface Command { id: string; from: string; callSid: string; op: Op; say?: SayArgs }
-interface Reply { id: string; kind: 'ack' | 'done'; result?: unknown; error?: { code: CommandError['code']; message: string } }
+/** What each command answers with, from whichever instance holds the call. */
+interface Results {
+  say: SayResult
+  clear: true
+  info: LiveInfo
+  close: true
+}
+type Op = keyof Results
+type Command = { id: string; from: string; callSid: string } & ({ op: 'say'; say: SayArgs } | { op: Exclude<Op, 'say'> })
+type Ack = { id: string; kind: 'ack'; result?: Results[Op]; error?: { code: CommandError['code']; message: string } }
+/** After a `say` with `wait`: how the speech went. */
+type Done = { id: string; kind: 'done'; result: { outcome: Outcome } }
+type Reply = Ack | Done
 
 interface Waiting {
-  ack: (r: Reply | null) => void
-  done?: (r: Reply) => void
+  ack: (r: Ack | null) => void
+  done?: (r: Done) => void
   timer: NodeJS.Timeout
 }
 
@@ -101,27 +112,27 @@ export class CallHub {
       const u = this.sayHere(session, args)
       return args.wait ? { utterance: u.id, outcome: await u.done } : { utterance: u.id }
     }
-    return (await this.remote(callSid, 'say', args)) as SayResult | null
+    return this.remote(callSid, { op: 'say', say: args })
   }
 
   /** false: no instance holds a live stream for this call. */
   async clear(callSid: string): Promise<boolean> {
     const session = this.sessions.get(callSid)
     if (session) return session.clear('api'), true
-    return (await this.remote(callSid, 'clear')) !== null
+    return (await this.remote(callSid, { op: 'clear' })) !== null
   }
 
   async info(callSid: string): Promise<LiveInfo | null> {
     const session = this.sessions.get(callSid)
     if (session) return session.info()
-    return (await this.remote(callSid, 'info')) as LiveInfo | null
+    return this.remote(callSid, { op: 'info' })
   }
 
   /** Ends the stream wherever it is (after a hang-up, so it stops at once). */
   async close(callSid: string): Promise<boolean> {
     const session = this.sessions.get(callSid)
     if (session) return session.close(1000, 'call hung up'), true
-    return (await this.remote(callSid, 'close')) !== null
+    return (await this.remote(callSid, { op: 'close' })) !== null
   }
 
   /** Lets every stream here finish its current segment; resolves once none is left, or after `timeoutMs`. */
@@ -156,16 +167,16 @@ export class CallHub {
 
   // --- across instances -----------------------------------------------------------------------
 
-  private async remote(callSid: string, op: Op, say?: SayArgs): Promise<unknown | null> {
+  private async remote<O extends Op>(callSid: string, what: { op: O; say?: SayArgs }): Promise<Results[O] | null> {
     const id = randomUUID()
-    const wait = op === 'say' && say?.wait === true
-    let onDone: ((r: Reply) => void) | undefined
-    const done = wait ? new Promise<Reply>((resolve) => (onDone = resolve)) : null
-    const ack = new Promise<Reply | null>((resolve) => {
+    const wait = what.op === 'say' && what.say?.wait === true
+    let onDone: ((r: Done) => void) | undefined
+    const done = wait ? new Promise<Done>((resolve) => (onDone = resolve)) : null
+    const ack = new Promise<Ack | null>((resolve) => {
       const timer = setTimeout(() => this.settle(id, null), this.o.ackTimeoutMs ?? 1500)
       this.waiting.set(id, { ack: resolve, done: onDone, timer })
     })
-    const command: Command = { id, from: this.instance, callSid, op, say }
+    const command = { id, from: this.instance, callSid, ...what } as Command
     let where: 'redis' | 'local'
     try {
       where = await this.pubsub.publish(COMMANDS, JSON.stringify(command))
@@ -177,12 +188,12 @@ export class CallHub {
     const answer = await ack
     if (!answer) return null
     if (answer.error) throw new CommandError(answer.error.code, answer.error.message)
-    if (!done) return answer.result
-    const finished = await done
-    return { ...(answer.result as object), ...(finished.result as object) }
+    const result = answer.result as Results[O]
+    if (!done) return result
+    return { ...(result as SayResult), ...(await done).result } as Results[O]
   }
 
-  private settle(id: string, reply: Reply | null): void {
+  private settle(id: string, reply: Ack | null): void {
     const w = this.waiting.get(id)
     if (!w) return
     clearTimeout(w.timer)
@@ -196,7 +207,7 @@ export class CallHub {
     }
   }
 
-  private finish(id: string, reply: Reply): void {
+  private finish(id: string, reply: Done): void {
     const w = this.waiting.get(id)
     if (!w) return
     clearTimeout(w.timer)
@@ -224,15 +235,15 @@ export class CallHub {
     }
     const session = typeof c.callSid === 'string' ? this.sessions.get(c.callSid) : undefined
     if (!session || c.from === this.instance) return
-    const answer = (r: Omit<Reply, 'id'>) => {
+    const answer = (r: Omit<Ack, 'id'> | Omit<Done, 'id'>) => {
       this.pubsub.publish(replies(c.from), JSON.stringify({ id: c.id, ...r })).catch(() => {})
     }
     try {
       switch (c.op) {
         case 'say': {
-          const u = this.sayHere(session, c.say!)
+          const u = this.sayHere(session, c.say)
           answer({ kind: 'ack', result: { utterance: u.id } })
-          if (c.say!.wait) void u.done.then((outcome) => answer({ kind: 'done', result: { outcome } }))
+          if (c.say.wait) void u.done.then((outcome) => answer({ kind: 'done', result: { outcome } }))
           return
         }
         case 'clear':

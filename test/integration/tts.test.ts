@@ -6,6 +6,7 @@ import { parseWav } from '../../src/audio/wav.js'
 import { hashKey } from '../../src/store/keys.js'
 import { errorOf, post, startApp, type TestApp } from '../helpers/app.js'
 import { mp3Info, postRaw, soxInfo } from './audio.js'
+import { read } from '../../src/speech/read.js'
 
 let t: TestApp
 let key: string
@@ -145,9 +146,9 @@ describe('a client that goes away', () => {
       .toMatchObject({ status: 499, characters: long.length, endpoint: '/v1/tts' })
     // Segments are cached once complete: speaking the text again finds only those made before the
     // cancellation, not all of them.
-    const segments = t.app.synth.segments(long).length
+    const segments = read(long, t.app.synth.voice('espeak-en-us')!).length
     const hits = t.app.synth.cache.hits
-    for await (const _ of t.app.synth.stream(long, { voice: 'espeak-en-us', speed: 0.5 })) void _
+    for await (const _ of t.app.synth.stream(read(long, t.app.synth.voice('espeak-en-us')!, 0.5))) void _
     expect(t.app.synth.cache.hits - hits).toBeLessThan(segments / 2)
   })
 })

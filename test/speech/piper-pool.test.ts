@@ -9,6 +9,7 @@ import { concatSamples as concat } from '../../src/audio/samples.js'
 import { PiperEngine } from '../../src/speech/engines/piper.js'
 import { EspeakEngine } from '../../src/speech/engines/espeak.js'
 import { PHONEME_ID_MAP, decodeIds, testModel, writeVoice } from '../helpers/piper-model.js'
+import { read } from '../../src/speech/read.js'
 
 const collect = async (it: AsyncIterable<Int16Array>) => {
   const out: Int16Array[] = []
@@ -70,12 +71,12 @@ describe('piper voices in the synthesis pool', () => {
   it('streams through the synthesizer, segment by segment, the same audio as the engine', async () => {
     const synth = new Synthesizer(pool, await pool.voices(), { cacheBytes: 0 })
     const text = 'Thank you for calling. Your appointment is on Monday, at 3 p.m. Goodbye!'
-    const segments = synth.segments(text)
+    const segments = read(text, synth.voice('piper-duo-speaker-a')!, 1.25)
     expect(segments.length).toBeGreaterThan(1)
     const bySegment: Int16Array[][] = segments.map(() => [])
-    for await (const chunk of synth.stream(text, { voice: 'piper-duo-speaker-a', speed: 1.25 })) bySegment[chunk.segment].push(chunk.samples)
+    for await (const chunk of synth.stream(segments)) bySegment[chunk.segment].push(chunk.samples)
     for (const [i, segment] of segments.entries()) {
-      const expected = concat(await collect(reference.synthesize(segment, { voice: 'piper-duo-speaker-a', speed: 1.25 })))
+      const expected = concat(await collect(reference.synthesize(segment.text, { voice: 'piper-duo-speaker-a', speed: 1.25 })))
       expect(Buffer.from(concat(bySegment[i]).buffer).equals(Buffer.from(expected.buffer))).toBe(true)
     }
   })

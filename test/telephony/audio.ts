@@ -3,12 +3,13 @@
 import type { Synthesizer } from '../../src/speech/synthesizer.js'
 import { createEncoder } from '../../src/audio/encoder.js'
 import { decodeMulaw, MULAW_SILENCE } from '../../src/audio/g711.js'
+import { read } from '../../src/speech/read.js'
 
 /** The text through the synthesizer and the encoder a call uses, at 8 kHz. */
 async function encodedAt8k(synth: Synthesizer, text: string, voice: string, format: 'mulaw' | 'pcm16'): Promise<Buffer> {
   const encoder = await createEncoder(format, { inputRate: synth.voice(voice)!.sampleRate, outputRate: 8000 })
   const parts: Uint8Array[] = []
-  for await (const { samples } of synth.stream(text, { voice, speed: 1 })) if (samples.length) parts.push(await encoder.push(samples))
+  for await (const { samples } of synth.stream(read(text, synth.voice(voice)!, 1))) if (samples.length) parts.push(await encoder.push(samples))
   parts.push(await encoder.end())
   return Buffer.concat(parts)
 }

@@ -2,9 +2,10 @@
 // a database query to find its voice. The table decides what is enabled (an operator may switch
 // a voice off); this instance's engines decide what can actually be spoken. Re-read now and then
 // so such a change reaches every instance without a restart.
-import { listVoices, voiceId, type Voice } from '../store/voices.js'
-import type { Queryable } from '../store/db.js'
+import { listVoices, voiceId, type Voice } from './voices.js'
+import type { Queryable } from './db.js'
 import type { VoiceInfo } from '../speech/engine.js'
+import { ApiError } from '../errors.js'
 
 export interface CatalogVoice {
   id: string
@@ -14,7 +15,13 @@ export interface CatalogVoice {
   gender: string
   engine: string
   sampleRate: number
+  /** What the engines report for it: what segments are spoken with. */
+  info: VoiceInfo
 }
+
+const fromInfo = (v: VoiceInfo): CatalogVoice => ({
+  id: voiceId(v.id), slug: v.id, name: v.name, language: v.language, gender: v.gender, engine: v.engine, sampleRate: v.sampleRate, info: v,
+})
 
 export class VoiceCatalog {
   private byKey = new Map<string, CatalogVoice>()
@@ -25,7 +32,7 @@ export class VoiceCatalog {
     private spoken: VoiceInfo[],
   ) {
     // Until the table has been read, what the engines report is the catalog.
-    this.set(spoken.map((v) => ({ id: voiceId(v.id), slug: v.id, name: v.name, language: v.language, gender: v.gender, engine: v.engine, sampleRate: v.sampleRate })))
+    this.set(spoken.map(fromInfo))
   }
 
   /** What the engines can speak changed (a reload); takes effect on the next refresh. */
@@ -40,12 +47,22 @@ export class VoiceCatalog {
     this.set(
       rows
         .filter((r: Voice) => here.has(r.slug))
-        .map((r) => ({ id: r.id, slug: r.slug, name: r.displayName, language: r.language, gender: r.gender, engine: r.engine, sampleRate: here.get(r.slug)!.sampleRate })),
+        .map((r) => {
+          const info = here.get(r.slug)!
+          return { id: r.id, slug: r.slug, name: r.displayName, language: r.language, gender: r.gender, engine: r.engine, sampleRate: info.sampleRate, info }
+        }),
     )
   }
 
   find(uuidOrSlug: string): CatalogVoice | undefined {
     return this.byKey.get(uuidOrSlug) ?? this.byKey.get(uuidOrSlug.toLowerCase())
+  }
+
+  /** The voice, or the 404 every route gives for a voice it does not have. */
+  get(uuidOrSlug: string): CatalogVoice {
+    const voice = this.find(uuidOrSlug)
+    if (!voice) throw new ApiError('voice_not_found', `No voice "${uuidOrSlug}"; GET /v1/voices lists them`)
+    return voice
   }
 
   all(): CatalogVoice[] {

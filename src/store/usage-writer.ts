@@ -1,12 +1,11 @@
-import { randomUUID } from 'node:crypto'
+// Usage rows, written off the request path: a buffer, written in batches, held through an outage.
 import { isUnavailable, type Queryable } from './db.js'
 import { touchKeys } from './keys.js'
-import { utcMonth } from './calendar.js'
 
 /** One request, as the API saw it. */
 export interface UsageRecord {
-  /** Makes a retried write idempotent; generated when absent. */
-  requestId?: string
+  /** The request id the logs show; makes a retried write idempotent. */
+  requestId: string
   keyId: string | null
   voiceSlug?: string | null
   characters?: number
@@ -52,33 +51,11 @@ interface Row {
 const int = (n: number | null | undefined, max = 2_147_483_647) =>
   n == null || !Number.isFinite(n) ? 0 : Math.min(max, Math.max(0, Math.round(n)))
 
-/**
- * A version 7 uuid: the time in milliseconds, a 12-bit sequence within that millisecond, then 62
- * random bits (from randomUUID, which draws on a cached entropy pool). One process's ids sort in
- * the order they were made, so new rows append to the end of the primary-key index and
- * `ORDER BY request_id` is the order requests ended. A clock that steps back reuses the last time.
- */
-export function uuidV7(now = Date.now()): string {
-  if (now > v7.ms) {
-    v7.ms = now
-    v7.seq = 0
-  } else if (++v7.seq > 0xfff) {
-    v7.ms++ // 4,096 ids in one millisecond: borrow the next one
-    v7.seq = 0
-  }
-  if (v7.ms !== v7.prefixMs) {
-    const time = v7.ms.toString(16).padStart(12, '0')
-    v7.prefixMs = v7.ms
-    v7.prefix = `${time.slice(0, 8)}-${time.slice(8)}-7`
-  }
-  return v7.prefix + v7.seq.toString(16).padStart(3, '0') + randomUUID().slice(18)
-}
-const v7 = { ms: -1, seq: 0, prefixMs: -1, prefix: '' }
 
 function toRow(r: UsageRecord): Row {
   const createdAt = r.createdAt ?? new Date()
   return {
-    request_id: r.requestId ?? uuidV7(createdAt.getTime()),
+    request_id: r.requestId,
     key_id: r.keyId,
     voice_slug: r.voiceSlug ?? null,
     characters: int(r.characters),
@@ -97,7 +74,7 @@ function toRow(r: UsageRecord): Row {
 // every row, and one statement text whatever the batch size. Arrays are sent as text
 // (::text::json), or the drivers would JSON-encode the string a second time.
 const COLUMNS: ReadonlyArray<readonly [keyof Row, string]> = [
-  ['request_id', 'uuid'], ['key_id', 'uuid'], ['voice_slug', 'text'], ['characters', 'int'], ['audio_ms', 'int'],
+  ['request_id', 'text'], ['key_id', 'uuid'], ['voice_slug', 'text'], ['characters', 'int'], ['audio_ms', 'int'],
   ['format', 'text'], ['status', 'smallint'], ['ttfa_ms', 'int'], ['total_ms', 'int'], ['endpoint', 'text'],
   ['created_at', 'timestamptz'],
 ]
@@ -286,44 +263,3 @@ export class UsageRecorder {
   }
 }
 
-export interface UsageTotals {
-  requests: number
-  characters: number
-  audioSeconds: number
-}
-
-export interface UsageSummary extends UsageTotals {
-  periodStart: Date
-  periodEnd: Date
-  byDay: Array<UsageTotals & { date: string }>
-}
-
-/** This calendar month (UTC) for one key, in total and by day. */
-export async function usageSummary(db: Queryable, keyId: string, now: Date = new Date()): Promise<UsageSummary> {
-  const { start, end } = utcMonth(now)
-  const rows = await db.query<{ day: string; requests: number; characters: number; audio_ms: number }>(
-    `SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day,
-            count(*)::int AS requests,
-            coalesce(sum(characters), 0)::float8 AS characters,
-            coalesce(sum(audio_ms), 0)::float8 AS audio_ms
-     FROM usage
-     WHERE key_id = $1::uuid AND created_at >= $2::timestamptz AND created_at < $3::timestamptz
-     GROUP BY 1 ORDER BY 1`,
-    [keyId, new Date(start).toISOString(), new Date(end).toISOString()],
-  )
-  const byDay = rows.map((r) => ({
-    date: r.day,
-    requests: Number(r.requests),
-    characters: Number(r.characters),
-    audioSeconds: Number(r.audio_ms) / 1000,
-  }))
-  const sum = (f: (d: UsageTotals) => number) => byDay.reduce((a, d) => a + f(d), 0)
-  return {
-    periodStart: new Date(start),
-    periodEnd: new Date(end),
-    requests: sum((d) => d.requests),
-    characters: sum((d) => d.characters),
-    audioSeconds: sum((d) => d.audioSeconds),
-    byDay,
-  }
-}

@@ -3,7 +3,7 @@
 import type { FastifyReply } from 'fastify'
 import { ApiError } from '../errors.js'
 import type { HitResult } from '../store/limits.js'
-import type { LimitKind, Metrics } from './metrics.js'
+import type { LimitKind, Metrics } from '../plugins/metrics.js'
 
 const MESSAGES: Record<LimitKind, string> = {
   ip: 'Too many requests from this address; slow down',

@@ -1,0 +1,32 @@
+// The read step: what a request asks to be said becomes the segments the engine will speak, once.
+// Everything after it (synthesis, caching, metering, marks on a call) works on these segments and
+// never reads the text again.
+import { normalize } from './normalize.js'
+import { segment, type SegmentOptions } from './segment.js'
+import type { VoiceInfo } from './engine.js'
+
+/** The speed range every engine honours: 1 is the voice's natural pace. */
+export const SPEED = { min: 0.5, max: 2 } as const
+
+/** One piece of speech, synthesized as a unit and cached by (voice, speed, text). */
+export interface Segment {
+  /** Normalized words, as the engine reads them. */
+  text: string
+  voice: VoiceInfo
+  speed: number
+}
+
+/** The segments `text` will be spoken in; [] when nothing in it can be spoken. */
+export function read(text: string, voice: VoiceInfo, speed = 1, options: SegmentOptions = {}): Segment[] {
+  return segment(normalize(text), options).map((t) => ({ text: t, voice, speed }))
+}
+
+const SPEAKABLE = /[\p{L}\p{N}]/u
+
+/**
+ * Whether `text` has something to say, without reading it when a letter or digit already says so
+ * (a route that hands the text on to be read elsewhere, such as a call's `say`, checks this first).
+ */
+export function speakable(text: string): boolean {
+  return SPEAKABLE.test(text) || segment(normalize(text)).length > 0
+}

@@ -1,0 +1,182 @@
+// What a call says: a queue of utterances, spoken one after another in 20 ms μ-law frames, each
+// frame sent only when the send-ahead window has room (playout.ts), so the pull on the synthesizer
+// runs exactly as fast as the caller listens. Speech for a call can begin before its stream is
+// authorized (`prepare`); it is used only if the call then says the same.
+import { createEncoder, encodeChunks } from '../audio/encoder.js'
+import { createFramer, FRAME_BYTES } from '../audio/frames.js'
+import type { VoiceInfo } from '../speech/engine.js'
+import { prefetch, type Prefetched } from '../speech/prefetch.js'
+import { read, type Segment } from '../speech/read.js'
+import type { SpeechChunk, Synthesizer } from '../speech/synthesizer.js'
+import type { DropReason, Playout } from './playout.js'
+
+/** Audio encoded at a time: a few frames' worth. */
+const SLICE_MS = 80
+
+export type Outcome = 'played' | 'interrupted' | 'ended' | 'failed'
+
+export interface Utterance {
+  id: number
+  text: string
+  voice: VoiceInfo
+  /** Settles once its last mark is echoed, or when it is cleared, fails or the call ends. */
+  done: Promise<Outcome>
+  settle(o: Outcome): void
+}
+
+export class QueueFullError extends Error {}
+
+/** Speech whose synthesis began before it was asked for. */
+interface Prepared {
+  text: string
+  voice: VoiceInfo
+  segments: Segment[]
+  speech: Prefetched<SpeechChunk>
+  controller: AbortController
+}
+
+export interface SpeakerDeps {
+  synth: Synthesizer
+  playout: Playout
+  /** Puts one frame's base64 payload on the wire. */
+  sendMedia(payload: string): void
+  /** Whether the stream can still carry audio. */
+  live(): boolean
+  warn(o: object, m: string): void
+  maxQueued: number
+}
+
+function utterance(id: number, text: string, voice: VoiceInfo): Utterance {
+  let resolve!: (o: Outcome) => void
+  const done = new Promise<Outcome>((r) => (resolve = r))
+  let settled = false
+  const settle = (o: Outcome) => {
+    if (settled) return
+    settled = true
+    resolve(o)
+  }
+  return { id, text, voice, done, settle }
+}
+
+export class Speaker {
+  /** Shutting down: no new segment starts once the current one is complete. */
+  draining = false
+  private readonly queue: Utterance[] = []
+  private current: Utterance | null = null
+  private pumping = false
+  private nextId = 1
+  private controller = new AbortController()
+  private prepared: Prepared | null = null
+
+  constructor(
+    private readonly d: SpeakerDeps,
+    /** Called whenever the speaker stops with nothing playing (the session may then close). */
+    private readonly onIdle: () => void,
+  ) {}
+
+  get speaking(): boolean {
+    return this.current !== null
+  }
+
+  get queued(): number {
+    return this.queue.length
+  }
+
+  /** Starts synthesis now for speech expected shortly (a call's greeting while its stream is checked). */
+  prepare(text: string, voice: VoiceInfo): void {
+    const controller = new AbortController()
+    const segments = read(text, voice)
+    this.prepared = { text, voice, segments, controller, speech: this.synthesize(segments, controller.signal) }
+  }
+
+  say(text: string, voice: VoiceInfo): Utterance {
+    if (this.queue.length >= this.d.maxQueued) throw new QueueFullError('too much speech is queued on this call')
+    const u = utterance(this.nextId++, text, voice)
+    this.queue.push(u)
+    void this.pump()
+    return u
+  }
+
+  /** Throws away what is playing and queued: a barge-in (`interrupted`) or the end of the call (`ended`). */
+  drop(outcome: DropReason): void {
+    this.controller.abort()
+    this.controller = new AbortController()
+    this.prepared?.controller.abort()
+    this.prepared = null
+    this.current?.settle(outcome)
+    for (const u of this.queue.splice(0)) u.settle(outcome)
+  }
+
+  private synthesize(segments: Segment[], signal: AbortSignal): Prefetched<SpeechChunk> {
+    return prefetch(this.d.synth.stream(segments, { signal, live: true }))
+  }
+
+  /** The prepared speech if it is this utterance's; otherwise it is cancelled. */
+  private takePrepared(u: Utterance, signal: AbortSignal): Prepared | null {
+    const p = this.prepared
+    this.prepared = null
+    if (!p) return null
+    if (p.text !== u.text || p.voice.id !== u.voice.id) {
+      p.controller.abort()
+      return null
+    }
+    signal.addEventListener('abort', () => p.controller.abort(), { once: true })
+    return p
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping) return
+    this.pumping = true
+    try {
+      for (let u = this.queue.shift(); u && this.d.live() && !this.draining; u = this.queue.shift()) {
+        this.current = u
+        await this.speak(u, this.d.playout.generation, this.controller.signal)
+        this.current = null
+      }
+    } finally {
+      this.pumping = false
+      this.current = null
+      this.onIdle()
+    }
+  }
+
+  private async speak(u: Utterance, gen: number, signal: AbortSignal): Promise<void> {
+    const { playout } = this.d
+    const prepared = this.takePrepared(u, signal)
+    const segments = prepared?.segments ?? read(u.text, u.voice)
+    if (segments.length === 0) return u.settle('played')
+    // Synthesis first: the encoder is built while the engine works on the first segment.
+    const speech = prepared?.speech ?? this.synthesize(segments, signal)
+    const encoder = await createEncoder('mulaw', { inputRate: u.voice.sampleRate, outputRate: 8000 })
+    const framer = createFramer(FRAME_BYTES)
+    const stale = () => gen !== playout.generation || !this.d.live()
+    const send = async (frame: Uint8Array) => {
+      if (!(await playout.room(stale))) return false
+      this.d.sendMedia(Buffer.from(frame.buffer, frame.byteOffset, FRAME_BYTES).toString('base64'))
+      playout.sent()
+      return true
+    }
+    const after = (chunk: SpeechChunk) => {
+      if (stale()) return false
+      // Draining: this segment is complete; the rest of the text is not started.
+      if (chunk.last && this.draining) return false
+      if (chunk.last && !chunk.final) playout.mark('s')
+    }
+    try {
+      // An engine may hand over a whole sentence at once. Encoding it slice by slice, as the
+      // window opens, keeps the resampler's buffers and the frames waiting here small.
+      const slice = Math.ceil((u.voice.sampleRate * SLICE_MS) / 1000)
+      for await (const bytes of encodeChunks(speech.chunks, encoder, { slice, after })) {
+        for (const frame of framer.push(bytes)) if (!(await send(frame))) return
+      }
+      const last = framer.flush()
+      if (stale() || (last && !(await send(last)))) return
+      playout.mark('e', { played: () => u.settle('played'), dropped: (reason) => u.settle(reason) }, u.id)
+    } catch (err) {
+      if (!stale()) {
+        this.d.warn({ err: { message: (err as Error).message } }, 'synthesis failed on a call')
+        u.settle('failed')
+      }
+    }
+  }
+}
