@@ -9,14 +9,14 @@ import { UsageRecorder } from '../store/usage.js'
 import { ensureBootstrapKey } from '../store/keys.js'
 import type { Config } from '../config.js'
 import { global } from './global.js'
-import { LeasedLimiter } from './leases.js'
+import { LeasedLimiter } from '../store/leases.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     db: Db
     redis: RedisConn | null
     limiter: Limiter
-    /** Request and character limits, counted in Redis in blocks (see leases.ts). */
+    /** Request and character limits, counted in Redis in blocks (see store/leases.ts). */
     limits: LeasedLimiter
     pubsub: PubSub
     usage: UsageRecorder

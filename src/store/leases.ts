@@ -8,8 +8,8 @@
 // A bucket refused outright (nothing left in its window) is remembered until the window ends:
 // fixed-window counts only grow, so the answer cannot change, and a flood over its limit then
 // costs no Redis call at all.
-import type { HitResult, LimitWindow, Limiter } from '../store/limits.js'
-import { utcMonth } from '../store/calendar.js'
+import type { HitResult, LimitWindow, Limiter } from './limits.js'
+import { utcMonth } from './calendar.js'
 
 interface Lease {
   limit: number
