@@ -28,6 +28,8 @@ export interface Config {
   cacheBytes: number
   ipRequestsPerMinute: number
   authFailuresPerMinute: number
+  /** Characters a key may use per instance while neither Redis nor the database can say what is left. */
+  quotaOutageAllowance: number
   drainTimeoutMs: number
   twilio: {
     accountSid?: string
@@ -159,6 +161,7 @@ export function loadConfig(env: Env = process.env): Config {
     cacheBytes: int(env, 'CACHE_BYTES', 64 * 1024 * 1024, 0),
     ipRequestsPerMinute: int(env, 'IP_REQUESTS_PER_MINUTE', 600, 1),
     authFailuresPerMinute: int(env, 'AUTH_FAILURES_PER_MINUTE', 20, 1),
+    quotaOutageAllowance: int(env, 'QUOTA_OUTAGE_CHARACTERS', 1000, 0),
     drainTimeoutMs: int(env, 'DRAIN_TIMEOUT', 10, 0, 3600) * 1000,
     twilio: {
       accountSid: env.TWILIO_ACCOUNT_SID || undefined,

@@ -10,6 +10,8 @@ import { ensureBootstrapKey } from '../store/keys.js'
 import type { Config } from '../config.js'
 import { global } from './global.js'
 import { LeasedLimiter } from '../store/leases.js'
+import { charactersUsed } from '../store/quota.js'
+import { charactersBucket } from './speak.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -34,6 +36,8 @@ export interface StoreDeps {
 
 /** How long start-up waits for Redis before counting limits in memory (and reporting degraded). */
 const REDIS_WAIT_MS = 2000
+/** How long a quota recount waits for this instance's buffered usage rows to be written. */
+const RECOUNT_FLUSH_MS = 200
 
 export default global(async (app, { config, deps }: { config: Config; deps: StoreDeps }) => {
   const db = deps.db ?? (await openDb({ url: config.databaseUrl, dataDir: config.dataDir }))
@@ -50,7 +54,15 @@ export default global(async (app, { config, deps }: { config: Config; deps: Stor
 
   app.decorate('db', db)
   app.decorate('redis', redis)
-  const limiter = new Limiter(redis, { now: deps.now })
+  const chars = charactersBucket('')
+  const limiter = new Limiter(redis, {
+    now: deps.now,
+    // A quota count Redis lost is rebuilt from the usage rows, this instance's buffered ones first.
+    recount: (bucket) => bucket.startsWith(chars)
+      ? async (start, end) => (await usage.flush(RECOUNT_FLUSH_MS), charactersUsed(db, bucket.slice(chars.length), start, end))
+      : null,
+    outageAllowance: config.quotaOutageAllowance,
+  })
   app.decorate('limiter', limiter)
   app.decorate('limits', new LeasedLimiter(limiter, deps.now))
   app.decorate('pubsub', new PubSub(redis))
