@@ -43,7 +43,7 @@ export default global(async (app, { config, deps }: { config: Config; deps: Stor
   const db = deps.db ?? (await openDb({ url: config.databaseUrl, dataDir: config.dataDir }))
   const applied = await migrate(db)
   if (applied.length) app.log.info({ applied }, 'migrations applied')
-  const redis = openRedis(config.redisUrl, config.redisKeyPrefix)
+  const redis = openRedis(config.redisUrl, config.redisKeyPrefix, { log: app.log })
   if (redis && !(await redis.ready(REDIS_WAIT_MS))) {
     app.log.warn('redis not reachable at start-up; counting limits in memory until it answers')
   }
