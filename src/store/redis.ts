@@ -33,7 +33,8 @@ export function openRedis(url: string | undefined, prefix: string, opts: RedisOp
     lazyConnect: true,
     connectTimeout: opts.connectTimeoutMs ?? 1000,
     maxRetriesPerRequest: 1,
-    retryStrategy: (times) => Math.min(opts.maxReconnectDelayMs ?? 2000, 50 * 2 ** Math.min(times, 6)),
+    // At most half a second between tries: limits are shared again, and /health says so, soon after Redis is back.
+    retryStrategy: (times) => Math.min(opts.maxReconnectDelayMs ?? 500, 50 * 2 ** Math.min(times, 6)),
   }
   const client = new Redis(url, {
     ...base,

@@ -54,7 +54,7 @@ describe.skipIf(!available && !REQUIRED)('Redis killed mid-load', () => {
       await sleep(seconds * 250)
       await redis.restart()
       faults.push(`redis restarted on the same port after ${((performance.now() - killedAt) / 1000).toFixed(1)} s`)
-      // ioredis reconnects with backoff (at most 2 s between tries).
+      // ioredis reconnects with backoff (at most 0.5 s between tries).
       await waitFor(async () => (await health()).body.status === 'healthy', '/health to say healthy again', 15_000, 100)
       faults.push('healthy again')
     })()

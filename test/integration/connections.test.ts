@@ -67,7 +67,7 @@ describe('connections per address', () => {
 
 describe('malformed UTF-8', () => {
   const send = (path: string, body: Buffer, key: string) =>
-    fetch(t.url + path, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body })
+    fetch(t.url + path, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body: new Uint8Array(body) })
   const invalid = Buffer.concat([Buffer.from('{"name":"ab'), Buffer.from([0xc0, 0xaf]), Buffer.from('cd"}')])
 
   it('refuses a JSON body that is not UTF-8 with 400, on every route that takes JSON', async () => {
