@@ -160,7 +160,13 @@ export class Limiter {
     const client = this.redis!.client as LimitCommands
     const ttl = leftMs + EXPIRY_SLACK_MS
     const pending = this.local.get(key) // counted here while Redis was away
+    // Taken out while in flight, so a concurrent call does not send the same units again.
     const unsynced = pending?.unsynced ?? 0
+    if (pending) pending.unsynced = 0
+    const unsent = () => {
+      if (pending) pending.unsynced += unsynced
+      return null
+    }
     const call = (seed: string) => client.cwLimitHit(key, amount, limit, ttl, seed, unsynced, recount ? 1 : 0)
     let r: [number, number]
     try {
@@ -170,14 +176,14 @@ export class Limiter {
         try {
           seed = await recount!()
         } catch {
-          return null // neither Redis nor the database can say: the local allowance decides
+          return unsent() // neither Redis nor the database can say: the local allowance decides
         }
         if (pending) seed = pending.known ? Math.max(seed, pending.count) : seed + pending.count
         r = await call(String(seed))
       }
     } catch {
       this.failed = true
-      return null
+      return unsent()
     }
     this.failed = false
     if (pending) this.local.delete(key)

@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { errorOf, post, startApp, type TestApp } from '../helpers/app.js'
 import { REQUIRED } from '../helpers/fault-net.js'
 import { hasRedisServer, startRedis, type DedicatedRedis } from '../helpers/fault-redis.js'
+import { RECHECK_MS } from '../../src/store/local-counts.js'
 
 const TEXT = 'Press one for sales.' // 20 characters
 const available = hasRedisServer()
@@ -60,6 +61,20 @@ describe.skipIf(!available && !REQUIRED)('the monthly quota when Redis loses its
     await redis.kill()
     expect(await speakTimes(t, key, 3)).toEqual([200, 200, 429])
     expect(await served(key, t)).toBe(100)
+  })
+
+  it('holds across two instances while Redis is down: each reads the other\'s use from the usage rows', async () => {
+    const a = await start()
+    const b = await start({}, a)
+    const key = await a.key(QUOTA)
+    expect([await speak(a, key), await speak(b, key)]).toEqual([200, 200]) // 40, counted in Redis
+    await redis.kill()
+    expect(await speakTimes(a, key, 2)).toEqual([200, 200]) // 80: A counts from 40
+    expect(await a.app.usage.flush()).toBe(0)
+    // B last saw 40 in Redis; it asks the usage rows again once a second while Redis is away.
+    await new Promise((r) => setTimeout(r, RECHECK_MS + 100))
+    expect(await speakTimes(b, key, 2)).toEqual([200, 429])
+    expect(await served(key, a, b)).toBe(100)
   })
 
   it('holds when Redis restarts empty: the count is rebuilt from the usage rows', async () => {
