@@ -3,10 +3,9 @@
 // 429 in the error shape and closed before its request is read. Counted on the direct peer, which
 // behind a proxy is the proxy: leave the cap off there (the default), or set it above the proxy's own.
 import type { Socket } from 'node:net'
-import { randomUUID } from 'node:crypto'
-import { errorBody } from '../errors.js'
 import type { Config } from '../config.js'
 import { global } from './global.js'
+import { rawError } from './errors.js'
 
 export default global(async (app, { config }: { config: Config }) => {
   const max = config.connections.maxPerAddress
@@ -16,8 +15,7 @@ export default global(async (app, { config }: { config: Config }) => {
     const address = socket.remoteAddress ?? ''
     const n = (open.get(address) ?? 0) + 1
     if (n > max) {
-      const body = JSON.stringify(errorBody('rate_limited', `Too many open connections from this address (at most ${max})`, randomUUID()))
-      socket.write(`HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nRetry-After: 1\r\nConnection: close\r\n\r\n${body}`)
+      socket.write(rawError(429, 'rate_limited', `Too many open connections from this address (at most ${max})`, 'Retry-After: 1\r\n'))
       socket.destroySoon()
       return
     }

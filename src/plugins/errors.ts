@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Socket } from 'node:net'
 import { isUtf8 } from 'node:buffer'
+import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { ApiError, errorBody, type ErrorCode } from '../errors.js'
 import { DatabaseUnavailableError } from '../store/db.js'
@@ -94,15 +95,18 @@ export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): 
     err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'request_timeout', 'The request was not received in time']
       : err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'headers_too_large', 'The request headers are too large']
         : [400, 'bad_request', 'The request is not valid HTTP']
-  const body = JSON.stringify(errorBody(code, message, randomUUID()))
   // A request already answered (refused before its body was read) gets no second answer.
   const answered = (socket as Socket & { _httpMessage?: { headersSent: boolean } })._httpMessage?.headersSent
-  if (socket.writable && !answered) {
-    socket.write(`HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
-  }
+  if (socket.writable && !answered) socket.write(rawError(status, code, message))
   socket.destroy()
 }
-const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' }
+
+/** A whole HTTP response in the error shape, for a socket that has no Fastify reply. */
+export function rawError(status: number, code: ErrorCode, message: string, headers = ''): string {
+  const body = JSON.stringify(errorBody(code, message, randomUUID()))
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\n${headers}Connection: close\r\n\r\n${body}`
+}
 
 const NOT_UTF8 = 'The request is not valid UTF-8'
 
