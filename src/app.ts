@@ -7,7 +7,8 @@ import type { Config } from './config.js'
 import type { Db } from './store/db.js'
 import { createLogger, trustProxyOption } from './plugins/logging.js'
 import { genReqId } from './request-id.js'
-import errors, { sendError } from './plugins/errors.js'
+import errors, { clientErrorHandler, sendError } from './plugins/errors.js'
+import connections from './plugins/connections.js'
 import security from './plugins/security.js'
 import metrics from './plugins/metrics.js'
 import store from './plugins/store.js'
@@ -44,6 +45,15 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     bodyLimit: config.bodyLimitBytes,
     trustProxy: trustProxyOption(config.trustProxy),
     forceCloseConnections: 'idle',
+    // Without a proxy in front, a client that never finishes its request must not hold a socket
+    // for Node's defaults (60 s for headers, 5 min in all); checked every second.
+    http: {
+      headersTimeout: config.connections.headersTimeoutMs,
+      requestTimeout: config.connections.requestTimeoutMs,
+      connectionsCheckingInterval: 1000,
+    },
+    requestTimeout: config.connections.requestTimeoutMs,
+    clientErrorHandler,
     return503OnClosing: false, // the errors plugin answers in our error shape instead
     // A URL the router cannot decode, or a path parameter over maxParamLength: Fastify's own
     // answers have another shape (and echo the path back), so these get ours.
@@ -59,6 +69,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   await app.register(errors, { bodyLimit: config.bodyLimitBytes })
+  await app.register(connections, { config })
   await app.register(security, { config })
   await app.register(metrics)
   await app.register(store, { config, deps })

@@ -28,7 +28,10 @@ export interface Config {
   cacheBytes: number
   ipRequestsPerMinute: number
   authFailuresPerMinute: number
+  /** Characters a key may use per instance while neither Redis nor the database can say what is left. */
+  quotaOutageAllowance: number
   drainTimeoutMs: number
+  connections: ConnectionsConfig
   twilio: {
     accountSid?: string
     authToken?: string
@@ -56,6 +59,26 @@ export interface CallsConfig {
   /** A call with nothing to say and a silent caller ends after this long, saying `idleGoodbye`; 0: never. */
   idleTimeoutMs: number
   idleGoodbye: string
+}
+
+/** What a client gets without a proxy in front: how long it may take to send, and how many sockets it may hold. */
+export interface ConnectionsConfig {
+  /** Time to send the request line and headers; then 408. */
+  headersTimeoutMs: number
+  /** Time to send the whole request, body included; then 408. */
+  requestTimeoutMs: number
+  /** Open connections one address may hold; 0: no cap (the default behind a proxy, where every client shares its address). */
+  maxPerAddress: number
+}
+
+function connectionsConfig(env: Env): ConnectionsConfig {
+  const headersTimeoutMs = int(env, 'HEADERS_TIMEOUT', 10, 1, 3600) * 1000
+  return {
+    headersTimeoutMs,
+    // Node requires the whole-request timeout to be at least the headers one.
+    requestTimeoutMs: Math.max(headersTimeoutMs, int(env, 'REQUEST_TIMEOUT', 30, 1, 3600) * 1000),
+    maxPerAddress: int(env, 'MAX_CONNECTIONS_PER_IP', 0, 0, 1_000_000),
+  }
 }
 
 const E164 = /^\+[1-9]\d{1,14}$/
@@ -164,7 +187,9 @@ export function loadConfig(env: Env = process.env): Config {
     cacheBytes: int(env, 'CACHE_BYTES', 64 * 1024 * 1024, 0),
     ipRequestsPerMinute: int(env, 'IP_REQUESTS_PER_MINUTE', 600, 1),
     authFailuresPerMinute: int(env, 'AUTH_FAILURES_PER_MINUTE', 20, 1),
+    quotaOutageAllowance: int(env, 'QUOTA_OUTAGE_CHARACTERS', 1000, 0),
     drainTimeoutMs: int(env, 'DRAIN_TIMEOUT', 10, 0, 3600) * 1000,
+    connections: connectionsConfig(env),
     twilio: {
       accountSid: env.TWILIO_ACCOUNT_SID || undefined,
       authToken: env.TWILIO_AUTH_TOKEN || undefined,

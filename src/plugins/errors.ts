@@ -2,6 +2,10 @@
 // raise on purpose (ApiError) say what they mean; Fastify's own 4xx errors (bad JSON, body too
 // large, wrong content type, schema validation) are mapped to our codes; anything else is a 500
 // with a generic message: the real one, and its stack, go only to the log.
+import { randomUUID } from 'node:crypto'
+import type { Socket } from 'node:net'
+import { isUtf8 } from 'node:buffer'
+import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { ApiError, errorBody, type ErrorCode } from '../errors.js'
 import { DatabaseUnavailableError } from '../store/db.js'
@@ -81,11 +85,56 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, m: Mappe
   return reply.code(m.status).type('application/json; charset=utf-8').send(JSON.stringify(errorBody(m.code, m.message, request.id)))
 }
 
+/**
+ * Node's own refusals, before there is a request (headers or body too slow, headers too large,
+ * unparsable HTTP): answered in our shape with a fresh request id, then the socket is closed.
+ */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return
+  const [status, code, message]: [number, ErrorCode, string] =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'request_timeout', 'The request was not received in time']
+      : err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'headers_too_large', 'The request headers are too large']
+        : [400, 'bad_request', 'The request is not valid HTTP']
+  // A request already answered (refused before its body was read) gets no second answer.
+  const answered = (socket as Socket & { _httpMessage?: { headersSent: boolean } })._httpMessage?.headersSent
+  if (socket.writable && !answered) socket.write(rawError(status, code, message))
+  socket.destroy()
+}
+
+/** A whole HTTP response in the error shape, for a socket that has no Fastify reply. */
+export function rawError(status: number, code: ErrorCode, message: string, headers = ''): string {
+  const body = JSON.stringify(errorBody(code, message, randomUUID()))
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\n${headers}Connection: close\r\n\r\n${body}`
+}
+
+const NOT_UTF8 = 'The request is not valid UTF-8'
+
 export default global(async (app, opts: { bodyLimit: number }) => {
   app.addSchema(ErrorResponse)
   // The API takes JSON only; Fastify's default text/plain parser would turn any text into a body
   // that then fails validation with a misleading message.
   app.removeContentTypeParser('text/plain')
+  // JSON is UTF-8 (RFC 8259). Decoding bad bytes into U+FFFD would store something the client
+  // never sent; refuse them instead, then parse as Fastify does (with its prototype-poisoning guard).
+  const parseJson = app.getDefaultJsonParser('error', 'error')
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    if (!isUtf8(body as Buffer)) return done(new ApiError('invalid_json', NOT_UTF8), undefined)
+    parseJson(request, (body as Buffer).toString('utf8'), done)
+  })
+  // The same for percent-encoded query strings (%C0%AF decodes to no character at all). A lone
+  // "%" is left to the query parser, which keeps it as it is.
+  app.addHook('onRequest', async (request) => {
+    const url = request.raw.url!
+    const q = url.indexOf('?')
+    if (q < 0 || !url.includes('%', q)) return
+    try {
+      decodeURIComponent(url.slice(q + 1).replace(/%(?![0-9A-Fa-f]{2})/g, '%25'))
+    } catch {
+      throw new ApiError('bad_request', NOT_UTF8)
+    }
+  })
 
   app.setErrorHandler((err: FastifyError, request, reply) => {
     // The client left and its synthesis was cancelled: nothing failed and nobody is listening.

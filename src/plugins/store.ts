@@ -11,14 +11,16 @@ import { refusal } from '../http/refuse.js'
 import { ensureBootstrapKey } from '../store/keys.js'
 import type { Config } from '../config.js'
 import { global } from './global.js'
-import { LeasedLimiter } from './leases.js'
+import { LeasedLimiter } from '../store/leases.js'
+import { charactersUsed } from '../store/quota.js'
+import { charactersBucket } from '../usage/metering.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     db: Db
     redis: RedisConn | null
     limiter: Limiter
-    /** Request and character limits, counted in Redis in blocks (see leases.ts). */
+    /** Request and character limits, counted in Redis in blocks (see store/leases.ts). */
     limits: LeasedLimiter
     pubsub: PubSub
     usage: UsageRecorder
@@ -38,12 +40,14 @@ export interface StoreDeps {
 
 /** How long start-up waits for Redis before counting limits in memory (and reporting degraded). */
 const REDIS_WAIT_MS = 2000
+/** How long a quota recount waits for this instance's buffered usage rows to be written. */
+const RECOUNT_FLUSH_MS = 200
 
 export default global(async (app, { config, deps }: { config: Config; deps: StoreDeps }) => {
   const db = deps.db ?? (await openDb({ url: config.databaseUrl, dataDir: config.dataDir }))
   const applied = await migrate(db)
   if (applied.length) app.log.info({ applied }, 'migrations applied')
-  const redis = openRedis(config.redisUrl, config.redisKeyPrefix)
+  const redis = openRedis(config.redisUrl, config.redisKeyPrefix, { log: app.log })
   if (redis && !(await redis.ready(REDIS_WAIT_MS))) {
     app.log.warn('redis not reachable at start-up; counting limits in memory until it answers')
   }
@@ -54,7 +58,15 @@ export default global(async (app, { config, deps }: { config: Config; deps: Stor
 
   app.decorate('db', db)
   app.decorate('redis', redis)
-  const limiter = new Limiter(redis, { now: deps.now })
+  const chars = charactersBucket('')
+  const limiter = new Limiter(redis, {
+    now: deps.now,
+    // A quota count Redis lost is rebuilt from the usage rows, this instance's buffered ones first.
+    recount: (bucket) => bucket.startsWith(chars)
+      ? async (start, end) => (await usage.flush(RECOUNT_FLUSH_MS), charactersUsed(db, bucket.slice(chars.length), start, end))
+      : null,
+    outageAllowance: config.quotaOutageAllowance,
+  })
   app.decorate('limiter', limiter)
   const limits = new LeasedLimiter(limiter, deps.now)
   app.decorate('limits', limits)

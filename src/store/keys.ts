@@ -158,6 +158,17 @@ export async function findKeyByPlain(db: Queryable, plain: string): Promise<ApiK
   return row ? toKey(row) : null
 }
 
+/**
+ * Keys with their hashes, revoked ones included: every key, or those among `hashes`. What the
+ * key directory (key-directory.ts) holds in memory.
+ */
+export async function keysByHash(db: Queryable, hashes?: string[]): Promise<Array<[hash: string, key: ApiKey]>> {
+  const rows = hashes
+    ? await db.query<KeyRow & { key_hash: string }>(`SELECT ${COLUMNS}, key_hash FROM api_keys WHERE key_hash = ANY($1::text[])`, [hashes])
+    : await db.query<KeyRow & { key_hash: string }>(`SELECT ${COLUMNS}, key_hash FROM api_keys`)
+  return rows.map((r) => [r.key_hash, toKey(r)])
+}
+
 export async function listKeys(db: Queryable, opts: { includeRevoked?: boolean } = {}): Promise<ApiKey[]> {
   const where = opts.includeRevoked === false ? 'WHERE revoked_at IS NULL' : ''
   const rows = await db.query<KeyRow>(`SELECT ${COLUMNS} FROM api_keys ${where} ORDER BY created_at, id`)

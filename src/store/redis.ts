@@ -6,6 +6,8 @@ export interface RedisOpenOptions {
   commandTimeoutMs?: number
   /** Longest pause between reconnection attempts. */
   maxReconnectDelayMs?: number
+  /** Told once when the connection is lost and once when it is back (not at start-up or close). */
+  log?: { warn(obj: object, msg: string): void }
 }
 
 /** One Redis server as the store uses it: a command connection plus our key prefix. */
@@ -31,7 +33,8 @@ export function openRedis(url: string | undefined, prefix: string, opts: RedisOp
     lazyConnect: true,
     connectTimeout: opts.connectTimeoutMs ?? 1000,
     maxRetriesPerRequest: 1,
-    retryStrategy: (times) => Math.min(opts.maxReconnectDelayMs ?? 2000, 50 * 2 ** Math.min(times, 6)),
+    // At most half a second between tries: limits are shared again, and /health says so, soon after Redis is back.
+    retryStrategy: (times) => Math.min(opts.maxReconnectDelayMs ?? 500, 50 * 2 ** Math.min(times, 6)),
   }
   const client = new Redis(url, {
     ...base,
@@ -40,6 +43,8 @@ export function openRedis(url: string | undefined, prefix: string, opts: RedisOp
   })
   // Without a listener ioredis prints every failed reconnect; callers see failures through commands.
   client.on('error', () => {})
+  let closing = false
+  watchConnection(client, () => closing, opts.log)
   client.connect().catch(() => {})
   const extra: Redis[] = []
   return {
@@ -55,9 +60,29 @@ export function openRedis(url: string | undefined, prefix: string, opts: RedisOp
       return sub
     },
     close: async () => {
+      closing = true
       for (const c of [client, ...extra]) c.disconnect()
     },
   }
+}
+
+/**
+ * One warning when an established connection drops and one when it is back; reconnect attempts in
+ * between say nothing. A Redis missing at start-up is the caller's to report; its arrival is logged.
+ */
+function watchConnection(client: Redis, closing: () => boolean, log: RedisOpenOptions['log']): void {
+  if (!log) return
+  const where = { redis: `${client.options.host}:${client.options.port}` }
+  let state: 'starting' | 'up' | 'down' = 'starting'
+  client.on('ready', () => {
+    if (state === 'down') log.warn(where, 'redis is back: limits are counted in Redis again')
+    state = 'up'
+  })
+  client.on('close', () => {
+    if (closing()) return
+    if (state === 'up') log.warn(where, 'redis connection lost: counting limits in this process until it is back')
+    state = 'down'
+  })
 }
 
 function waitReady(client: Redis, timeoutMs: number): Promise<boolean> {

@@ -6,7 +6,7 @@
 import { ApiError } from '../errors.js'
 import type { ApiKey } from '../store/keys.js'
 import type { UsageRecorder } from '../store/usage-writer.js'
-import type { LeasedLimiter } from '../plugins/leases.js'
+import type { LeasedLimiter } from '../store/leases.js'
 import type { HitResult } from '../store/limits.js'
 
 /** The monthly character quota's bucket for a key. */

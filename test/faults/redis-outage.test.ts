@@ -2,7 +2,8 @@
 // with SIGKILL while POST /v1/tts runs at a fixed rate. Requests go on being served with limits
 // counted in this process, GET /health says "degraded" (still 200), and once a new redis-server is
 // up on the same port it says "healthy" again and limits are counted in Redis. Usage rows still
-// equal the successful responses. Load lasts FAULT_LOAD_SECONDS (default 3 s).
+// equal the successful responses, and the loss and the return are each logged once, at warn.
+// Load lasts FAULT_LOAD_SECONDS (default 3 s).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startApp, type TestApp } from '../helpers/app.js'
 import { REQUIRED, loadSeconds, sleep, waitFor } from '../helpers/fault-net.js'
@@ -53,7 +54,7 @@ describe.skipIf(!available && !REQUIRED)('Redis killed mid-load', () => {
       await sleep(seconds * 250)
       await redis.restart()
       faults.push(`redis restarted on the same port after ${((performance.now() - killedAt) / 1000).toFixed(1)} s`)
-      // ioredis reconnects with backoff (at most 2 s between tries).
+      // ioredis reconnects with backoff (at most 0.5 s between tries).
       await waitFor(async () => (await health()).body.status === 'healthy', '/health to say healthy again', 15_000, 100)
       faults.push('healthy again')
     })()
@@ -73,5 +74,11 @@ describe.skipIf(!available && !REQUIRED)('Redis killed mid-load', () => {
     const [{ n }] = await t.shared.raw.query<{ n: number }>(
       'SELECT count(*)::int AS n FROM usage u JOIN api_keys k ON k.id = u.key_id WHERE k.key_prefix = $1 AND u.status = 200', [key.slice(0, 16)])
     expect(Number(n)).toBe(r.ok + 1)
+
+    const warnings = t.logs.map((l) => JSON.parse(l) as { level: number; msg: string }).filter((l) => l.level >= 40 && /^redis /.test(l.msg))
+    expect(warnings.map((l) => l.msg)).toEqual([
+      'redis connection lost: counting limits in this process until it is back',
+      'redis is back: limits are counted in Redis again',
+    ])
   })
 })

@@ -3,7 +3,11 @@ import { randomBytes } from 'node:crypto'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { createServer } from 'node:net'
 import { once } from 'node:events'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { Limiter } from '../../src/store/limits.js'
+import { utcMonth } from '../../src/store/calendar.js'
 import { openRedis, type RedisConn } from '../../src/store/redis.js'
 import { PubSub } from '../../src/store/pubsub.js'
 import { deleteKeysUnder } from '../helpers/fault-redis.js'
@@ -152,6 +156,66 @@ describe('Limiter without a reachable Redis', () => {
       expect(Number(await conn.client.get(`${conn.prefix}rl:k:${Math.floor(Date.now() / 60_000) * 60_000}`))).toBeGreaterThan(0)
     } finally {
       server?.kill('SIGKILL')
+    }
+  })
+})
+
+describe.runIf(hasRedisServer)('a monthly count when Redis comes back', () => {
+  /** A redis-server that keeps its data on disk (every write), so a restart finds it again. */
+  async function durableRedis() {
+    const port = await freePort()
+    const dir = mkdtempSync(join(tmpdir(), 'cw-redis-'))
+    let server: ChildProcess | undefined
+    const start = async () => {
+      server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'], { stdio: 'ignore' })
+    }
+    const kill = async () => {
+      server!.kill('SIGKILL')
+      await once(server!, 'exit')
+    }
+    await start()
+    return { url: `redis://127.0.0.1:${port}`, start, kill, wipe: () => rmSync(join(dir, 'appendonlydir'), { recursive: true, force: true }), done: async () => (await kill().catch(() => {}), rmSync(dir, { recursive: true, force: true })) }
+  }
+  // What the usage rows say: nothing recorded (the count lives in Redis and in this process).
+  const recount = () => async () => 0
+
+  it('adds what was counted here meanwhile to a count Redis kept, and keeps leased blocks', async () => {
+    const r = await durableRedis()
+    try {
+      const conn = connect(r.url)
+      expect(await conn.ready(5000)).toBe(true)
+      const lim = new Limiter(conn, { recount })
+      expect(await lim.hitAmount('chars:x', 30, 100, 'month')).toMatchObject({ allowed: true, remaining: 70 })
+      await r.kill()
+      expect(await lim.hitAmount('chars:x', 20, 100, 'month')).toMatchObject({ allowed: true, remaining: 50, degraded: true })
+      const generation = lim.generation
+      await r.start()
+      // In Redis itself, not this process's count: the 20 counted here were added on reconnection.
+      const key = `${conn.prefix}rl:chars:x:${utcMonth(Date.now()).start}`
+      await vi.waitFor(async () => expect(await conn.client.get(key).catch(() => null)).toBe('50'), { timeout: 10_000, interval: 50 })
+      expect(lim.generation).toBe(generation) // the same data: blocks leased from it still count
+      expect(await lim.hitAmount('chars:x', 60, 100, 'month')).toMatchObject({ allowed: false, remaining: 50, degraded: false })
+    } finally {
+      await r.done()
+    }
+  })
+
+  it('voids leased blocks when Redis comes back without its data, and rebuilds the count', async () => {
+    const r = await durableRedis()
+    try {
+      const conn = connect(r.url)
+      expect(await conn.ready(5000)).toBe(true)
+      const lim = new Limiter(conn, { recount: () => async () => 40 })
+      expect(await lim.hitAmount('chars:y', 10, 100, 'month')).toMatchObject({ allowed: true, remaining: 50 }) // 40 recorded + 10
+      const generation = lim.generation
+      await r.kill()
+      r.wipe()
+      await r.start()
+      await vi.waitFor(() => expect(lim.generation).toBe(generation + 1), { timeout: 10_000, interval: 50 })
+      // Rebuilt from what is recorded (the 10 were not yet), not from zero.
+      expect(await lim.hitAmount('chars:y', 10, 100, 'month')).toMatchObject({ allowed: true, remaining: 50 })
+    } finally {
+      await r.done()
     }
   })
 })

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest'
 import { Limiter } from '../../src/store/limits.js'
-import { LeasedLimiter, blockSize } from '../../src/plugins/leases.js'
+import { LeasedLimiter, blockSize } from '../../src/store/leases.js'
 
 const MINUTE = 60_000
 

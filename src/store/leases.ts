@@ -8,8 +8,8 @@
 // A bucket refused outright (nothing left in its window) is remembered until the window ends:
 // fixed-window counts only grow, so the answer cannot change, and a flood over its limit then
 // costs no Redis call at all.
-import type { HitResult, LimitWindow, Limiter } from '../store/limits.js'
-import { utcMonth } from '../store/calendar.js'
+import type { HitResult, LimitWindow, Limiter } from './limits.js'
+import { utcMonth } from './calendar.js'
 
 interface Lease {
   limit: number
@@ -42,11 +42,14 @@ function windowEnd(window: LimitWindow, t: number): number {
 export class LeasedLimiter {
   private readonly leases = new Map<string, Lease>()
   private nextSweep = 0
+  private generation: number
 
   constructor(
     private readonly limiter: Limiter,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.generation = limiter.generation
+  }
 
   /**
    * The shared count for the current window less what this instance holds unspent: what has
@@ -61,6 +64,11 @@ export class LeasedLimiter {
 
   /** Spends `amount` of the bucket's allowance for this window, or says no. */
   async take(bucket: string, amount: number, limit: number, window: LimitWindow): Promise<HitResult> {
+    // Redis came back without its counts: blocks taken from them were never counted again.
+    if (this.limiter.generation !== this.generation) {
+      this.generation = this.limiter.generation
+      this.leases.clear()
+    }
     for (;;) {
       const t = this.now()
       this.sweep(t)
