@@ -18,12 +18,28 @@ export interface SynthesisOptions {
   signal?: AbortSignal
 }
 
+/** When one word of a segment was spoken. */
+export interface WordTiming {
+  /** Where the word stands in the segment's text: UTF-16 offsets, `to` exclusive. */
+  from: number
+  to: number
+  /** Samples at the voice's rate from the start of the segment's audio; `end` exclusive. */
+  start: number
+  end: number
+}
+
+/** The words of a segment in the order spoken, given once, after the segment's last audio. */
+export interface SegmentWords {
+  words: WordTiming[]
+}
+
 /**
- * Turns one segment of normalized text into mono PCM16 at the voice's sample rate.
- * Chunks are little-endian Int16 samples; an engine may yield one or many.
+ * Turns one segment of normalized text into mono PCM16 at the voice's sample rate, and says when
+ * each of its words was spoken. Chunks are little-endian Int16 samples; an engine may yield one or
+ * many, then the segment's words once.
  */
 export interface Engine {
   readonly name: string
   voices(): VoiceInfo[]
-  synthesize(segment: string, options: SynthesisOptions): AsyncIterable<Int16Array>
+  synthesize(segment: string, options: SynthesisOptions): AsyncIterable<Int16Array | SegmentWords>
 }
