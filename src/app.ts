@@ -22,6 +22,7 @@ import authRoutes from './routes/auth.js'
 import voicesRoutes from './routes/voices.js'
 import usageRoutes from './routes/usage.js'
 import ttsRoutes from './routes/tts.js'
+import speakRoutes from './routes/speak.js'
 import openaiRoutes from './routes/openai.js'
 import twilioRoutes from './routes/twilio.js'
 import callsRoutes from './routes/calls.js'
@@ -84,6 +85,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(voicesRoutes)
   await app.register(usageRoutes)
   await app.register(ttsRoutes, { config })
+  await app.register(speakRoutes, { config })
   await app.register(openaiRoutes, { config })
   await app.register(twilioRoutes, { config })
   await app.register(callsRoutes, { config })

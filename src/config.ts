@@ -40,6 +40,19 @@ export interface Config {
     phoneNumber?: string
   }
   calls: CallsConfig
+  speak: SpeakConfig
+}
+
+/** The /v1/speak WebSocket's limits. */
+export interface SpeakConfig {
+  /** Characters in one Speak message (Deepgram's own limit is 2,000). */
+  messageChars: number
+  /** Characters one connection may send in a minute. */
+  charsPerMinute: number
+  /** Sockets one key may hold open at once, on each instance. */
+  socketsPerKey: number
+  /** A socket with nothing to say and no message for this long is closed. */
+  idleMs: number
 }
 
 export interface CallsConfig {
@@ -197,5 +210,11 @@ export function loadConfig(env: Env = process.env): Config {
       phoneNumber: phoneNumber(env, 'TWILIO_PHONE_NUMBER'),
     },
     calls: callsConfig(env),
+    speak: {
+      messageChars: int(env, 'SPEAK_MESSAGE_CHARS', 2000, 1, 100_000),
+      charsPerMinute: int(env, 'SPEAK_CHARS_PER_MINUTE', 20_000, 1, 10_000_000),
+      socketsPerKey: int(env, 'SPEAK_SOCKETS_PER_KEY', 50, 1, 100_000),
+      idleMs: int(env, 'SPEAK_IDLE_TIMEOUT', 60, 1, 86_400) * 1000,
+    },
   }
 }

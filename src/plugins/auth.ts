@@ -28,14 +28,22 @@ declare module 'fastify' {
 }
 
 const MINUTE = 60_000
-const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i
+// `Token` is Deepgram's scheme, which its SDKs send to /v1/speak.
+const BEARER = /^(?:Bearer|Token)[ \t]+(\S+)[ \t]*$/i
+// A browser cannot set headers on a WebSocket: it offers the key as a subprotocol, `token, KEY`.
+const SUBPROTOCOL = /^[ \t]*token[ \t]*,[ \t]*(\S+?)[ \t]*$/i
 
-/** The key the client sent: x-api-key first, then Authorization: Bearer; null when neither. */
+/**
+ * The key the client sent: x-api-key first, then Authorization (Bearer or Token), then, on a
+ * WebSocket upgrade, the subprotocol; null when none.
+ */
 function presentedKey(request: FastifyRequest): string | null {
   const header = request.headers['x-api-key']
   if (typeof header === 'string') return header.trim()
   const auth = request.headers.authorization
   if (typeof auth === 'string') return BEARER.exec(auth)?.[1] ?? null
+  const protocols = request.headers['sec-websocket-protocol']
+  if (typeof protocols === 'string') return SUBPROTOCOL.exec(protocols)?.[1] ?? null
   return null
 }
 
@@ -89,7 +97,8 @@ export default global(async (app, { config }: { config: Config }) => {
     if (!perKey.allowed) throw refusal(app.metrics, 'key', perKey)
     setRateLimitHeaders(reply, perKey)
     request.apiKey = key
-    startMeter(app, request, reply, key)
+    // A WebSocket meters what it speaks itself (per flush group); the upgrade is not a request to bill.
+    if (!request.ws) startMeter(app, request, reply, key)
   }
 
   app.decorate('requireKey', (scope?: Scope): onRequestAsyncHookHandler => {

@@ -33,7 +33,8 @@ export default global(async (app, { config }: { config: Config }) => {
   const hub = new CallHub(app.pubsub, (slug) => app.synth.voice(slug), { log: app.log })
   await app.register(websocket, {
     // Twilio's messages are small JSON; nothing legitimate comes near this.
-    options: { maxPayload: 64 * 1024, perMessageDeflate: false },
+    // A browser on /v1/speak offers its key as the subprotocol `token, KEY`: the answer names `token`.
+    options: { maxPayload: 64 * 1024, perMessageDeflate: false, handleProtocols: (offered) => (offered.has('token') ? 'token' : false) },
     // ws's own errors on a stream (a frame over maxPayload, a malformed frame) and a reset
     // connection are the peer's doing: a warning, where the plugin's default logs an error with a
     // stack. Anything else reaching here is ours and stays an error. The socket is dropped either way.

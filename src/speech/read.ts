@@ -3,6 +3,7 @@
 // never reads the text again.
 import { normalize } from './normalize.js'
 import { segment, type SegmentOptions } from './segment.js'
+import { alignWords, type Span } from './align.js'
 import type { VoiceInfo } from './engine.js'
 
 /** The speed range every engine honours: 1 is the voice's natural pace. */
@@ -14,11 +15,25 @@ export interface Segment {
   text: string
   voice: VoiceInfo
   speed: number
+  /** For each whitespace-separated word of `text`, the characters of the input it was read from. */
+  spans: Span[]
+}
+
+export interface ReadOptions extends SegmentOptions {
+  /** Added to every span: where this text starts in a larger input (text streamed in pieces). */
+  offset?: number
 }
 
 /** The segments `text` will be spoken in; [] when nothing in it can be spoken. */
-export function read(text: string, voice: VoiceInfo, speed = 1, options: SegmentOptions = {}): Segment[] {
-  return segment(normalize(text), options).map((t) => ({ text: t, voice, speed }))
+export function read(text: string, voice: VoiceInfo, speed = 1, { offset = 0, ...options }: ReadOptions = {}): Segment[] {
+  const texts = segment(normalize(text), options)
+  const spans = alignWords(text, texts.join(' '))
+  let at = 0
+  return texts.map((t) => {
+    const words = t.split(' ').length
+    const own = spans.slice(at, (at += words)).map(({ from, to }) => ({ from: from + offset, to: to + offset }))
+    return { text: t, voice, speed, spans: own }
+  })
 }
 
 const SPEAKABLE = /[\p{L}\p{N}]/u

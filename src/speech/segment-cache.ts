@@ -1,7 +1,18 @@
 // Least-recently-used cache of whole-segment audio, bounded in bytes. Phone systems say the same
 // prompts all day ("Thank you for calling…"); a hit costs a Map lookup instead of a synthesis.
+import type { WordTiming } from './engine.js'
+
+/** A segment's whole audio and when its words were spoken. */
+export interface SegmentAudio {
+  samples: Int16Array
+  words: WordTiming[]
+}
+
+/** What an entry costs: its samples, and its words at about 40 bytes each. */
+const sizeOf = (v: SegmentAudio) => v.samples.byteLength + v.words.length * 40
+
 export class SegmentCache {
-  private readonly entries = new Map<string, Int16Array>()
+  private readonly entries = new Map<string, SegmentAudio>()
   private bytes = 0
   hits = 0
   misses = 0
@@ -12,7 +23,7 @@ export class SegmentCache {
     return this.bytes
   }
 
-  get(key: string): Int16Array | undefined {
+  get(key: string): SegmentAudio | undefined {
     const value = this.entries.get(key)
     if (!value) {
       this.misses++
@@ -30,14 +41,14 @@ export class SegmentCache {
     this.bytes = 0
   }
 
-  set(key: string, value: Int16Array): void {
-    if (value.byteLength > this.maxBytes || this.entries.has(key)) return
+  set(key: string, value: SegmentAudio): void {
+    if (sizeOf(value) > this.maxBytes || this.entries.has(key)) return
     this.entries.set(key, value)
-    this.bytes += value.byteLength
+    this.bytes += sizeOf(value)
     for (const [oldest, old] of this.entries) {
       if (this.bytes <= this.maxBytes) break
       this.entries.delete(oldest)
-      this.bytes -= old.byteLength
+      this.bytes -= sizeOf(old)
     }
   }
 }

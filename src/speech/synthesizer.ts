@@ -1,13 +1,27 @@
-// Segments in, PCM out, one after another. While the consumer plays segment i, segments i+1 … i+k
-// are already being synthesized (bounded look-ahead), so after the first segment the listener
-// never waits on the engine; the first segment is short (read.ts) and jumps the pool's queue so
-// that the first audio leaves early. Live speech (a call) goes ahead of every other request's segments.
+// Segments in, PCM and word timings out, one segment after another. While the consumer plays
+// segment i, segments i+1 … i+k are already being synthesized (bounded look-ahead), so after the
+// first segment the listener never waits on the engine; the first segment is short (read.ts) and
+// jumps the pool's queue so that the first audio leaves early. Live speech (a call, a /v1/speak
+// socket) goes ahead of every other request's segments. Segments may also arrive while the stream
+// runs (a SegmentFeed, for text an LLM is still writing): each starts as soon as it arrives.
 import { Channel } from './channel.js'
-import { SegmentCache } from './segment-cache.js'
+import { SegmentCache, type SegmentAudio } from './segment-cache.js'
+import { SegmentFeed } from './segment-feed.js'
 import { concatSamples } from '../audio/samples.js'
-import type { VoiceInfo } from './engine.js'
+import type { SegmentWords, VoiceInfo, WordTiming } from './engine.js'
 import type { Segment } from './read.js'
 import type { Priority, SynthesisPool } from './workers.js'
+
+/** A word as it was spoken: its text, its place in the audio and in the input it was read from. */
+export interface SpokenWord {
+  word: string
+  /** Samples at the voice's rate from the start of its segment's audio; `end` exclusive. */
+  start: number
+  end: number
+  /** The characters of the input it was read from. */
+  from: number
+  to: number
+}
 
 export interface SpeechChunk {
   /** PCM16 at the voice's sample rate; may be empty on the chunk that closes a segment. */
@@ -16,8 +30,10 @@ export interface SpeechChunk {
   segment: number
   /** True on the last chunk of its segment. */
   last: boolean
-  /** True on the last chunk of the stream (which is also the last of its segment). */
+  /** True on the last chunk of the stream (a last chunk too, sometimes an extra, empty one). */
   final: boolean
+  /** On a segment's last chunk: its words, in the order spoken. */
+  words?: SpokenWord[]
 }
 
 export interface SynthesizerOptions {
@@ -35,7 +51,24 @@ export interface StreamOptions {
 /** A segment names a voice the engines no longer have (removed by a reload since it was read). */
 export class UnknownVoiceError extends Error {}
 
-type SegmentAudio = Iterable<Int16Array> | AsyncIterable<Int16Array>
+type Job = Iterable<Int16Array | SegmentWords> | AsyncIterable<Int16Array | SegmentWords>
+
+const isWords = (item: Int16Array | SegmentWords): item is SegmentWords => !(item instanceof Int16Array)
+
+/** The engine's timings named by the segment's words and laid over the input they came from. */
+export function spokenWords(segment: Segment, timings: WordTiming[]): SpokenWord[] {
+  const starts: number[] = []
+  for (let at = 0, i = 0; i < segment.spans.length; i++) {
+    starts.push(at)
+    at = segment.text.indexOf(' ', at) + 1
+  }
+  return timings.map((t) => {
+    let index = starts.length - 1
+    while (index > 0 && starts[index] > t.from) index--
+    const span = segment.spans[index] ?? { from: 0, to: 0 }
+    return { word: segment.text.slice(t.from, t.to), start: t.start, end: t.end, from: span.from, to: span.to }
+  })
+}
 
 export class Synthesizer {
   readonly cache: SegmentCache
@@ -71,36 +104,53 @@ export class Synthesizer {
     return this.byId.get(id)
   }
 
-  async *stream(parts: readonly Segment[], { signal, live = false }: StreamOptions = {}): AsyncGenerator<SpeechChunk> {
-    const gone = parts.find((p) => !this.byId.has(p.voice.id))
-    if (gone) throw new UnknownVoiceError(`no voice "${gone.voice.id}"`)
+  async *stream(source: readonly Segment[] | SegmentFeed, { signal, live = false }: StreamOptions = {}): AsyncGenerator<SpeechChunk> {
+    const feed = source instanceof SegmentFeed ? source : SegmentFeed.of(source)
     const lookahead = this.options.lookahead ?? 2
     const priority = (i: number): Priority => (live ? 'live' : i === 0 ? 'high' : 'normal')
     const controller = new AbortController()
     const stop = () => controller.abort()
     signal?.addEventListener('abort', stop, { once: true })
-    const jobs: (SegmentAudio | undefined)[] = []
+    const jobs: (Job | undefined)[] = []
+    const start = (j: number) => {
+      const part = feed.peek(j)
+      if (part && !jobs[j]) jobs[j] = this.job(part, priority(j), controller.signal)
+    }
+    // Look-ahead starts once segment `playing` has audio, so it never competes with the first
+    // segment for a core while the listener is still waiting for the first sound.
+    let playing = -1
+    const ahead = () => {
+      for (let j = playing + 1; j <= playing + lookahead; j++) start(j)
+    }
+    feed.onPush(() => playing >= 0 && ahead())
     let finished = false
     try {
-      for (let i = 0; i < parts.length; i++) {
-        jobs[i] ??= this.job(parts[i], priority(i), controller.signal)
-        let started = false
-        for await (const samples of jobs[i]!) {
-          // Look-ahead starts once this segment has audio, so it never competes with the first
-          // segment for a core while the listener is still waiting for the first sound.
-          if (!started) {
-            started = true
-            for (let j = i + 1; j <= Math.min(i + lookahead, parts.length - 1); j++) {
-              jobs[j] ??= this.job(parts[j], priority(j), controller.signal)
-            }
+      // A segment already there is taken at once (no await): its synthesis starts in the same tick.
+      let i = 0
+      for (let part = feed.peek(0) ?? (await feed.at(0)); part; part = feed.peek(++i) ?? (await feed.at(i))) {
+        if (!this.byId.has(part.voice.id)) throw new UnknownVoiceError(`no voice "${part.voice.id}"`)
+        start(i)
+        let words: WordTiming[] = []
+        for await (const item of jobs[i]!) {
+          if (isWords(item)) {
+            words = item.words
+            continue
           }
-          yield { samples, segment: i, last: false, final: false }
+          if (playing < i) {
+            playing = i
+            ahead()
+          }
+          yield { samples: item, segment: i, last: false, final: false }
         }
         jobs[i] = undefined
-        yield { samples: new Int16Array(0), segment: i, last: true, final: i === parts.length - 1 }
+        playing = i
+        const known = feed.done && i === feed.length - 1
+        yield { samples: new Int16Array(0), segment: i, last: true, final: known, words: spokenWords(part, words) }
+        if (!known && (await feed.at(i + 1)) === undefined) yield { samples: new Int16Array(0), segment: i, last: true, final: true }
       }
       finished = true
     } finally {
+      feed.onPush(null)
       signal?.removeEventListener('abort', stop)
       // Frees look-ahead work when the consumer stopped early. Not after a normal end, where
       // nothing is left to stop and building an AbortError costs a stack trace per request.
@@ -108,22 +158,25 @@ export class Synthesizer {
     }
   }
 
-  /** One segment's audio: from the cache, or synthesized in the pool and cached when complete. */
-  private job({ text, voice, speed }: Segment, priority: Priority, signal: AbortSignal): SegmentAudio {
+  /** One segment's audio and words: from the cache, or synthesized in the pool and cached when complete. */
+  private job({ text, voice, speed }: Segment, priority: Priority, signal: AbortSignal): Job {
     const key = `${voice.id}\u0000${speed}\u0000${text}`
     const hit = this.cache.get(key)
-    if (hit) return [hit]
-    const channel = new Channel<Int16Array>()
+    if (hit) return [hit.samples, { words: hit.words }]
+    const channel = new Channel<Int16Array | SegmentWords>()
+    const made: SegmentAudio = { samples: new Int16Array(0), words: [] }
     const pieces: Int16Array[] = []
     const generation = this.generation
     void (async () => {
       try {
-        for await (const chunk of this.pool.synthesize({ engine: voice.engine, voice: voice.id, text, speed }, { signal, priority })) {
-          pieces.push(chunk)
-          channel.push(chunk)
+        for await (const item of this.pool.synthesize({ engine: voice.engine, voice: voice.id, text, speed }, { signal, priority })) {
+          if (isWords(item)) made.words = item.words
+          else pieces.push(item)
+          channel.push(item)
         }
         channel.end()
-        if (generation === this.generation) this.cache.set(key, concatSamples(pieces))
+        made.samples = concatSamples(pieces)
+        if (generation === this.generation) this.cache.set(key, made)
       } catch (err) {
         channel.fail(err)
       }
