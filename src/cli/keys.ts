@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util'
 import { pathToFileURL } from 'node:url'
 import { loadConfig, ConfigError, type Config } from '../config.js'
 import { openDb, type Db } from '../store/db.js'
+import { startErrorMessage } from '../start-errors.js'
 import { migrate } from '../store/migrate.js'
 import {
   createKey, insertSql, listKeys, revokeKey, isScope, generateKey, KeyOptionError,
@@ -194,7 +195,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       io.stderr(`keys: ${err.message}`)
       return 2
     }
-    io.stderr(`keys: ${err instanceof Error ? err.message : String(err)}`)
+    io.stderr(`keys: ${startErrorMessage(err, config) ?? (err instanceof Error ? err.message : String(err))}`)
     return 1
   }
 }

@@ -1,9 +1,10 @@
 // Calls through the API: place one, speak into a live one, cut it short, hang up, look at it.
 // A key with the `calls` scope sees the calls it placed and every inbound call; `admin` sees all.
 import { Type, type Static } from '@fastify/type-provider-typebox'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Config } from '../config.js'
 import { ApiError } from '../errors.js'
+import { sendError } from '../plugins/errors.js'
 import { chargeCharacters } from '../plugins/speak.js'
 import { errorRef, keySecurity, protectedErrors } from '../plugins/schemas.js'
 import { CallCapError, applyStatus, attachCallSid, createOutbound, failCall, findCall, isLive, listCalls, type Call } from '../store/calls.js'
@@ -15,6 +16,15 @@ import { VoiceRef } from './tts.js'
 import { MEDIA_PATH } from './twilio.js'
 
 const E164 = '^\\+[1-9][0-9]{1,14}$'
+
+/**
+ * 503 on a server without Twilio: the operator's choice, so a refusal logged as one. Thrown, it
+ * would reach the error handler, which logs every 5xx as a failure, with its stack.
+ */
+function notSetUp(request: FastifyRequest, reply: FastifyReply, message: string) {
+  request.log.info({ code: 'unavailable', status: 503 }, 'request refused: Twilio is not configured')
+  return sendError(request, reply, { status: 503, code: 'unavailable', message })
+}
 const CallSidParam = Type.Object({ callSid: Type.String({ pattern: '^CA[0-9a-fA-F]{32}$' }) })
 
 const CallView = Type.Object({
@@ -102,7 +112,7 @@ export default async function callsRoutes(app: FastifyInstance, { config }: { co
   }, async (request, reply) => {
     const { api, tokenKey } = app.telephony
     const base = config.publicBaseUrl
-    if (!api || !tokenKey || !base) throw new ApiError('unavailable', 'Outbound calls are not set up here: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and PUBLIC_BASE_URL')
+    if (!api || !tokenKey || !base) return notSetUp(request, reply, 'Outbound calls are not set up here: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and PUBLIC_BASE_URL')
     const { to, text } = request.body
     // Toll fraud: a leaked key must not be able to dial premium numbers abroad.
     if (!config.calls.allowedDialPrefixes.some((p) => to.startsWith(p))) {
@@ -216,11 +226,11 @@ export default async function callsRoutes(app: FastifyInstance, { config }: { co
       summary: 'End a call', tags: ['calls'], security: keySecurity, params: CallSidParam,
       response: { 200: Type.Object({ status: Type.String() }), 404: errorRef, 502: errorRef, ...protectedErrors },
     },
-  }, async (request) => {
+  }, async (request, reply) => {
     const { callSid } = request.params
     const call = await visible(request, callSid)
     const api = app.telephony.api
-    if (!api) throw new ApiError('unavailable', 'Twilio is not set up here: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN')
+    if (!api) return notSetUp(request, reply, 'Twilio is not set up here: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN')
     if (isLive(call)) {
       try {
         await api.hangup(callSid) // 'ended' (20404) means Twilio had already ended it: the same outcome

@@ -1,7 +1,8 @@
-import { mkdir } from 'node:fs/promises'
-import { join } from 'node:path'
+import { mkdir, stat } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
 import postgres from 'postgres'
 import { PGlite } from '@electric-sql/pglite'
+import { ConfigError } from '../config.js'
 import { lockDataDir } from './data-lock.js'
 
 /** What a statement runs on: the pool itself or one transaction. */
@@ -86,10 +87,20 @@ export async function openDb(options: OpenDbOptions = {}): Promise<Db> {
   return options.url ? openPostgres(options) : openPglite(options.dataDir ?? './data', options.fromDump)
 }
 
+/** Rejects with DatabaseUnavailableError when `p` has not settled within `ms`. */
+function answerWithin<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DatabaseUnavailableError(`database unavailable: no answer within ${ms / 1000} s`)), ms)
+  })
+  return Promise.race([p, late]).finally(() => clearTimeout(timer))
+}
+
 function openPostgres(options: OpenDbOptions): Db {
+  const connectTimeoutS = options.connectTimeoutS ?? 5
   const sql = postgres(options.url!, {
     max: options.max ?? 10,
-    connect_timeout: options.connectTimeoutS ?? 5,
+    connect_timeout: connectTimeoutS,
     idle_timeout: 60,
     onnotice: () => {}, // "relation already exists, skipping" from migrations is not news
     // int8 as a JS number, as PGlite returns it: counts and sums here stay far below 2^53.
@@ -111,10 +122,31 @@ function openPostgres(options: OpenDbOptions): Db {
     ...base,
     transaction: <T>(fn: (tx: Queryable) => Promise<T>) =>
       guard(sql.begin((tx) => fn(on((t, p) => tx.unsafe(t, p as never)))) as Promise<T>),
+    // connect_timeout covers the TCP connect only: a host that accepts and then never answers
+    // (a firewall, the wrong service on the port) would keep a start-up waiting for ever.
     ping: async () => {
-      await base.query('SELECT 1')
+      await answerWithin(base.query('SELECT 1'), connectTimeoutS * 1000)
     },
     close: () => sql.end({ timeout: 5 }),
+  }
+}
+
+/**
+ * mkdir -p, one level at a time: Node's own recursive mkdir spins for ever on a parent it cannot
+ * create under /proc. A failure is the operator's to fix, so it names DATA_DIR.
+ */
+async function makeDataDir(dataDir: string, dir: string, parentMade = false): Promise<void> {
+  try {
+    await mkdir(dir)
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'EEXIST' && (await stat(dir)).isDirectory()) return
+    if (code === 'ENOENT' && !parentMade && dirname(dir) !== dir) {
+      await makeDataDir(dataDir, dirname(dir))
+      return makeDataDir(dataDir, dir, true)
+    }
+    const why = code === 'EEXIST' || code === 'ENOTDIR' ? `a file is in the way of ${dir}` : (err as Error).message
+    throw new ConfigError(`DATA_DIR (${dataDir}) cannot hold the embedded database: ${why}; point DATA_DIR at a directory this user can write, or set DATABASE_URL`)
   }
 }
 
@@ -123,7 +155,7 @@ async function openPglite(dataDir: string, fromDump?: Blob): Promise<Db> {
   let unlock = () => {}
   if (dataDir !== 'memory://') {
     dir = join(dataDir, 'pgdata')
-    await mkdir(dir, { recursive: true })
+    await makeDataDir(dataDir, dir)
     unlock = lockDataDir(dataDir)
   }
   let pg: PGlite
