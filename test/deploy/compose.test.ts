@@ -177,7 +177,7 @@ describe('.env.example', () => {
   })
 
   // .env as an operator fills it in: the example refuses to start until the passwords are set.
-  const filled = { ...envFile(example), POSTGRES_PASSWORD: 'f00dcafe', GRAFANA_ADMIN_PASSWORD: 'c0ffee' }
+  const filled: Record<string, string> = { ...envFile(example), POSTGRES_PASSWORD: 'f00dcafe', GRAFANA_ADMIN_PASSWORD: 'c0ffee' }
   const environment = (vars: Record<string, string>) =>
     Object.fromEntries(Object.entries(services.tts.environment!).map(([k, v]) => [k, interpolate(String(v), vars)]))
 
