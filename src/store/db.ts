@@ -1,7 +1,10 @@
+import { execFile } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { mkdir, stat } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
+import { promisify } from 'node:util'
 import postgres from 'postgres'
-import { PGlite } from '@electric-sql/pglite'
+import type { PGlite } from '@electric-sql/pglite'
 import { ConfigError } from '../config.js'
 import { lockDataDir } from './data-lock.js'
 
@@ -150,6 +153,25 @@ async function makeDataDir(dataDir: string, dir: string, parentMade = false): Pr
   }
 }
 
+// PostgreSQL's defaults are for a server with memory to spare: 128 MB of shared buffers alone.
+// The service's tables are small (keys, voices, numbers; usage rows are written in batches), so
+// 16 MB holds what is read often, and the embedded database costs about 100 MB less resident.
+const PGLITE_SETTINGS = ['-c', 'shared_buffers=8MB', '-c', 'wal_buffers=256kB', '-c', 'work_mem=2MB', '-c', 'maintenance_work_mem=16MB', '-c', 'temp_buffers=2MB']
+
+/**
+ * A new data directory is made (initdb) in a child process that exits when done. Made in this
+ * process, it would leave the service holding some 450 MB more for as long as it runs: initdb
+ * runs a second PostgreSQL instance whose memory this process does not get back.
+ */
+async function initdbApart(dir: string): Promise<void> {
+  const script = 'const { PGlite } = await import(process.argv[1]); const pg = await PGlite.create(process.argv[2]); await pg.close()'
+  try {
+    await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script, import.meta.resolve('@electric-sql/pglite'), dir])
+  } catch (err) {
+    throw new Error(`could not create the embedded database in ${dir}: ${(err as { stderr?: string }).stderr?.trim() || (err as Error).message}`)
+  }
+}
+
 async function openPglite(dataDir: string, fromDump?: Blob): Promise<Db> {
   let dir: string | undefined
   let unlock = () => {}
@@ -160,7 +182,11 @@ async function openPglite(dataDir: string, fromDump?: Blob): Promise<Db> {
   }
   let pg: PGlite
   try {
-    pg = await guard(PGlite.create(dir, fromDump ? { loadDataDir: fromDump } : {}))
+    if (dir && !fromDump && !existsSync(join(dir, 'PG_VERSION'))) await initdbApart(dir)
+    // Loaded only when used: with PostgreSQL configured, the module's 40 MB are never paid.
+    const { PGlite } = await import('@electric-sql/pglite')
+    const startParams = [...PGlite.defaultStartParams, ...PGLITE_SETTINGS]
+    pg = await guard(PGlite.create(dir, fromDump ? { loadDataDir: fromDump, startParams } : { startParams }))
   } catch (err) {
     unlock()
     throw err
