@@ -10,12 +10,12 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import postgres from 'postgres'
 import { figure } from './stats.js'
+import { freePort, sleep } from '../test/helpers/fault-net.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const REQUESTS = Number(process.env.MEMORY_REQUESTS ?? 1000)
@@ -33,15 +33,6 @@ const COMMAND: Record<Runtime, string[]> = {
   tsx: ['--expose-gc', '--import', GC_ON_SIGUSR2, '--import', 'tsx', join(ROOT, 'src', 'main.ts')],
 }
 
-async function freePort(): Promise<number> {
-  const s = createServer()
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve))
-  const { port } = s.address() as AddressInfo
-  await new Promise((resolve) => s.close(resolve))
-  return port
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** A fresh database for one run: a new data directory, or a new PostgreSQL database. */
 async function freshDatabase(kind: 'embedded' | 'postgres'): Promise<{ env: Record<string, string>; drop: () => Promise<void> }> {
