@@ -1,7 +1,6 @@
 // What an operator reads when the service (or the keys CLI) cannot start: one line that names the
 // setting, says what is wrong and what to do. Null for an error that is a bug: it keeps its stack.
-import type { Config } from './config.js'
-import { ConfigError } from './config.js'
+import { ConfigError, type Config } from './config.js'
 import { DatabaseUnavailableError } from './store/db.js'
 import { DataDirInUseError } from './store/data-lock.js'
 
