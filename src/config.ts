@@ -1,5 +1,6 @@
 // The one reader of process.env. Every setting is typed and validated here, so a bad value stops
 // the process at start-up with a message that names the variable, not later with a stack trace.
+import { isIP } from 'node:net'
 import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
 
@@ -13,6 +14,8 @@ export interface Config {
   trustProxy: boolean | number | string[]
   publicBaseUrl?: string
   databaseUrl?: string
+  /** Which settings databaseUrl came from, for messages that tell the operator what to change. */
+  databaseFrom: 'DATABASE_URL' | 'POSTGRES_*' | 'DATA_DIR'
   redisUrl?: string
   redisKeyPrefix: string
   dataDir: string
@@ -150,10 +153,16 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
   return raw
 }
 
+// .env.example's old placeholders: a server set up with one is open to anyone who read that file.
+const PLACEHOLDER = /^change-?me/i
+
 /** The PostgreSQL URL: DATABASE_URL, else one built from the original product's POSTGRES_* names. */
 function databaseUrl(env: Env): string | undefined {
   const direct = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:'])
   if (direct || !env.POSTGRES_HOST) return direct
+  if (PLACEHOLDER.test(env.POSTGRES_PASSWORD ?? '')) {
+    throw new ConfigError('POSTGRES_PASSWORD is a placeholder: set a long random one (openssl rand -hex 24) before the database is first created')
+  }
   const user = encodeURIComponent(env.POSTGRES_USER ?? 'postgres')
   const password = env.POSTGRES_PASSWORD ? `:${encodeURIComponent(env.POSTGRES_PASSWORD)}` : ''
   const port = int(env, 'POSTGRES_PORT', 5432, 1, 65535)
@@ -166,33 +175,76 @@ function redisUrl(env: Env): string | undefined {
   return `redis://${env.REDIS_HOST}:${int(env, 'REDIS_PORT', 6379, 1, 65535)}`
 }
 
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal'])
+
+/** An address, a CIDR (address/bits) or one of proxy-addr's names. */
+function proxyEntry(entry: string): boolean {
+  if (PROXY_NAMES.has(entry)) return true
+  const [addr, bits, ...more] = entry.split('/')
+  const family = isIP(addr)
+  if (!family || more.length) return false
+  return bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128))
+}
+
 /** TRUST_PROXY: true/false, a hop count, or a comma-separated list of addresses/CIDRs. */
 function trustProxy(env: Env): boolean | number | string[] {
   const raw = (env.TRUST_PROXY ?? '').trim()
   if (raw === '' || raw === 'false') return false
   if (raw === 'true') return true
   if (/^\d+$/.test(raw)) return int(env, 'TRUST_PROXY', 0, 0, 32)
-  return raw.split(',').map((s) => s.trim()).filter(Boolean)
+  const list = raw.split(',').map((s) => s.trim()).filter(Boolean)
+  const bad = list.find((e) => !proxyEntry(e))
+  if (bad !== undefined) {
+    throw new ConfigError(`TRUST_PROXY must be true, false, a hop count, or a comma-separated list of addresses, CIDRs and the names loopback, linklocal, uniquelocal; "${bad}" is none of these`)
+  }
+  return list
 }
 
-export function loadConfig(env: Env = process.env): Config {
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']
+
+function logLevel(env: Env): string {
+  const level = env.LOG_LEVEL ?? 'info'
+  if (!LOG_LEVELS.includes(level)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${level}"`)
+  return level
+}
+
+const LOOPBACK_HOST = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/
+
+/**
+ * Twilio opens the media stream at wss://<PUBLIC_BASE_URL's host>: with http:// the TwiML says ws://,
+ * which Twilio refuses, and every call would be silent. Only a loopback address (a local test
+ * against a stand-in for Twilio) may be http://.
+ */
+function publicBaseUrl(env: Env, twilio: boolean): string | undefined {
+  const raw = url(env, 'PUBLIC_BASE_URL', ['https:', 'http:'])?.replace(/\/+$/, '')
+  if (raw && twilio && raw.startsWith('http:') && !LOOPBACK_HOST.test(new URL(raw).hostname)) {
+    throw new ConfigError(`PUBLIC_BASE_URL must be https:// when Twilio is configured (its media stream needs wss://), got "${raw}": put TLS in front (nginx) and give that address`)
+  }
+  return raw
+}
+
+export function loadConfig(given: Env = process.env): Config {
+  // NAME= is the same as no NAME at all, for every setting: docker compose passes an unset
+  // variable as an empty one.
+  const env: Env = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== ''))
   const device = env.TTS_DEVICE ?? 'cpu'
   if (device !== 'cpu' && device !== 'cuda') throw new ConfigError(`TTS_DEVICE must be cpu or cuda, got "${device}"`)
-  const publicBaseUrl = url(env, 'PUBLIC_BASE_URL', ['https:', 'http:'])?.replace(/\/+$/, '')
+  const dbUrl = databaseUrl(env)
   return {
     environment: env.ENVIRONMENT ?? 'development',
     host: env.HOST ?? '0.0.0.0',
     port: int(env, 'CHATTERBOX_PORT', int(env, 'PORT', 8004, 0, 65535), 0, 65535),
     trustProxy: trustProxy(env),
-    publicBaseUrl,
-    databaseUrl: databaseUrl(env),
+    publicBaseUrl: publicBaseUrl(env, Boolean(env.TWILIO_AUTH_TOKEN)),
+    databaseUrl: dbUrl,
+    databaseFrom: !dbUrl ? 'DATA_DIR' : env.DATABASE_URL ? 'DATABASE_URL' : 'POSTGRES_*',
     redisUrl: redisUrl(env),
     redisKeyPrefix: env.REDIS_KEY_PREFIX ?? '',
     dataDir: resolve(env.DATA_DIR ?? './data'),
     modelsDir: resolve(env.MODELS_DIR ?? './models'),
     ttsDevice: device,
     corsOrigins: (env.CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
-    logLevel: env.LOG_LEVEL ?? 'info',
+    logLevel: logLevel(env),
     maxTextChars: int(env, 'MAX_TEXT_CHARS', 5000, 1, 1_000_000),
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 64 * 1024, 1024, 64 * 1024 * 1024),
     synthesisWorkers: int(env, 'SYNTHESIS_WORKERS', availableParallelism(), 1, 256),

@@ -1,11 +1,14 @@
 // API keys from the shell:
-//   npm run keys -- -n 5 --prefix cw_live_ --name-prefix "Production Key" [--scopes tts,calls] [--rate 60] [--chars 1000000] [--sql]
+//   npm run keys -- -n 5 --prefix cw_live_ --name-prefix "Production Key" [--scopes tts,calls] [--rate 60] [--chars 1000000]
+//   npm run keys -- -n 5 --sql -o keys.sql      (then: psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -f keys.sql)
 //   npm run keys -- list
 //   npm run keys -- revoke <id | display prefix | key>
+import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { pathToFileURL } from 'node:url'
 import { loadConfig, ConfigError, type Config } from '../config.js'
 import { openDb, type Db } from '../store/db.js'
+import { startErrorMessage } from '../start-errors.js'
 import { migrate } from '../store/migrate.js'
 import {
   createKey, insertSql, listKeys, revokeKey, isScope, generateKey, KeyOptionError,
@@ -21,7 +24,7 @@ export interface CliIo {
 }
 
 const USAGE = `usage: keys [create] [-n COUNT] [--prefix cw_live_] [--name-prefix NAME] [--scopes tts,calls,admin]
-                   [--rate PER_MINUTE] [--chars PER_MONTH] [--sql]
+                   [--rate PER_MINUTE] [--chars PER_MONTH] [--sql [-o FILE]]
        keys list
        keys revoke <id | display prefix | key>`
 
@@ -36,6 +39,7 @@ const OPTIONS = {
   rate: { type: 'string' },
   chars: { type: 'string' },
   sql: { type: 'boolean' },
+  output: { type: 'string', short: 'o' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -59,11 +63,12 @@ function parse(argv: string[]) {
   const { values, positionals } = parsed
   const [command = 'create', ...rest] = positionals
   if (!['create', 'list', 'revoke'].includes(command)) throw new UsageError(`unknown command "${command}"`)
-  const createOnly = ['n', 'prefix', 'name-prefix', 'scopes', 'rate', 'chars', 'sql'] as const
+  const createOnly = ['n', 'prefix', 'name-prefix', 'scopes', 'rate', 'chars', 'sql', 'output'] as const
   if (command !== 'create') {
     const stray = createOnly.find((o) => values[o] !== undefined)
     if (stray) throw new UsageError(`--${stray} only applies to creating keys`)
   }
+  if (values.output !== undefined && !values.sql) throw new UsageError('-o writes the --sql statements: give --sql too')
   if (command === 'revoke' && rest.length !== 1) throw new UsageError('revoke takes one id, display prefix or key')
   if (command !== 'revoke' && rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`)
   const scopes = values.scopes?.split(',').map((s) => s.trim()).filter(Boolean)
@@ -89,6 +94,7 @@ function parse(argv: string[]) {
     target: rest[0],
     help: values.help ?? false,
     sql: values.sql ?? false,
+    output: values.output,
     count: integer(values.n, '-n', 1, 1000) ?? 1,
     namePrefix: values['name-prefix'] ?? 'API Key',
     key,
@@ -101,13 +107,26 @@ function keyNames(args: Args): string[] {
   return Array.from({ length: args.count }, (_, i) => `${args.namePrefix} ${i + 1}`)
 }
 
-/** SQL on stdout so it can be piped into psql; the keys on stderr, shown once, not in the file. */
+/**
+ * The INSERTs in one transaction, so psql applies all of the keys or none (a key printed as issued
+ * but never stored is a key lost). They go to -o FILE, written by this process, because `npm run`
+ * prints its own banner on stdout, which `> keys.sql` would put into the file; without -o, to stdout.
+ * The keys go to stderr, shown once, never into the SQL.
+ */
 function printSql(args: Args, io: CliIo): number {
-  for (const name of keyNames(args)) {
-    const k = insertSql({ name, ...args.key })
-    io.stdout(`-- ${k.name} (${k.keyPrefix})\n${k.sql}`)
-    io.stderr(`${k.name}\t${k.keyPrefix}\t${k.key}`)
+  const made = keyNames(args).map((name) => insertSql({ name, ...args.key }))
+  const sql = ['BEGIN;', ...made.map((k) => `-- ${k.name} (${k.keyPrefix})\n${k.sql}`), 'COMMIT;'].join('\n')
+  if (args.output === undefined) io.stdout(sql)
+  else {
+    try {
+      // 'wx': an earlier file may hold keys not applied yet; overwriting it would lose them.
+      writeFileSync(args.output, `${sql}\n`, { flag: 'wx' })
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code
+      throw new UsageError(code === 'EEXIST' ? `${args.output} exists: apply it and delete it, or name another file` : (err as Error).message)
+    }
   }
+  for (const k of made) io.stderr(`${k.name}\t${k.keyPrefix}\t${k.key}`)
   return 0
 }
 
@@ -176,7 +195,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       io.stderr(`keys: ${err.message}`)
       return 2
     }
-    io.stderr(`keys: ${err instanceof Error ? err.message : String(err)}`)
+    io.stderr(`keys: ${startErrorMessage(err, config) ?? (err instanceof Error ? err.message : String(err))}`)
     return 1
   }
 }

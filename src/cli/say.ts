@@ -2,6 +2,7 @@
 //   npm run say -- --voice slt --format wav -o out.wav "Hello there."
 //   echo "Hello" | npm run say -- --format mulaw --rate 8000 -o out.ulaw
 //   npm run say -- --list-voices
+//   npm run say -- --show-text "Open 9am-5pm Mon-Fri."   (the words each segment will speak; no audio)
 import { parseArgs } from 'node:util'
 import { createWriteStream, openSync, writeSync, closeSync } from 'node:fs'
 import { text as readStdin } from 'node:stream/consumers'
@@ -11,8 +12,10 @@ import { AUDIO_FORMATS, SAMPLE_RATES, createEncoder, defaultRate, encodeChunks, 
 import { SPEED, read } from '../speech/read.js'
 import { wavHeader } from '../audio/wav.js'
 import { ConfigError, loadConfig } from '../config.js'
+import { normalize } from '../speech/normalize.js'
+import { segment } from '../speech/segment.js'
 
-const USAGE = 'usage: npm run say -- [--voice slt] [--format wav|pcm16|mulaw|alaw|mp3] [--rate HZ] [--speed 0.5-2] [-o FILE] [TEXT] | --list-voices'
+const USAGE = 'usage: npm run say -- [--voice slt] [--format wav|pcm16|mulaw|alaw|mp3] [--rate HZ] [--speed 0.5-2] [-o FILE] [TEXT] | --list-voices | --show-text [TEXT]'
 
 class UsageError extends Error {}
 
@@ -27,6 +30,7 @@ function options(argv: string[]) {
       speed: { type: 'string', default: '1' },
       output: { type: 'string', short: 'o' },
       'list-voices': { type: 'boolean', default: false },
+      'show-text': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   })
@@ -38,9 +42,22 @@ function options(argv: string[]) {
   return { ...values, format: values.format as AudioFormat, speed, rate, text: positionals.join(' ') }
 }
 
+/** The text from the arguments, else from standard input. */
+async function inputText(given: string): Promise<string> {
+  const text = (given || (process.stdin.isTTY ? '' : await readStdin(process.stdin))).trim()
+  if (!text) throw new UsageError('no text: give it as an argument or on standard input')
+  return text
+}
+
+/** How a prompt will be read, before a caller hears it: the words of each segment, as the service makes them. */
+function showText(text: string): void {
+  segment(normalize(text)).forEach((words, i) => console.log(`${i + 1}\t${words}`))
+}
+
 async function main(argv: string[]): Promise<void> {
   const opts = options(argv)
   if (opts.help) return void console.log(USAGE)
+  if (opts['show-text']) return showText(await inputText(opts.text))
   const config = loadConfig()
   // One worker: a command line speaks one text; MODELS_DIR and TTS_DEVICE apply as in the service.
   const pool = new SynthesisPool(1, { modelsDir: config.modelsDir, device: config.ttsDevice, piperThreads: config.piperThreads })
@@ -53,8 +70,7 @@ async function main(argv: string[]): Promise<void> {
     const synth = new Synthesizer(pool, voices, { cacheBytes: 0 })
     const voice = synth.voice(opts.voice)
     if (!voice) throw new UsageError(`unknown voice "${opts.voice}" (see --list-voices)`)
-    const text = (opts.text || (process.stdin.isTTY ? '' : await readStdin(process.stdin))).trim()
-    if (!text) throw new UsageError('no text: give it as an argument or on standard input')
+    const text = await inputText(opts.text)
     const outputRate = opts.rate ?? defaultRate(opts.format, voice.sampleRate)
     const encoder = await createEncoder(opts.format, { inputRate: voice.sampleRate, outputRate })
     const out = opts.output ? createWriteStream(opts.output) : process.stdout

@@ -143,9 +143,11 @@ export default global(async (app, opts: { bodyLimit: number }) => {
       return void reply.raw.destroy()
     }
     const m = map(err, opts.bodyLimit)
-    if (m.status >= 500 && !(err instanceof DatabaseUnavailableError)) request.log.error({ err }, 'request failed')
-    else if (m.status >= 500) request.log.warn({ err: { message: err.message } }, 'database unavailable')
-    else request.log.info({ code: m.code, status: m.status }, 'request refused')
+    // An ApiError is a refusal we chose (Twilio not set up, shutting down): logged as one, whatever
+    // its status. Only what we did not choose is a failure, with its stack.
+    if (m.status < 500 || err instanceof ApiError) request.log.info({ code: m.code, status: m.status }, 'request refused')
+    else if (err instanceof DatabaseUnavailableError) request.log.warn({ err: { message: err.message } }, 'database unavailable')
+    else request.log.error({ err }, 'request failed')
     // The audio may already be streaming: the status line is gone, all we can do is cut it short.
     if (reply.sent || reply.raw.headersSent) return void reply.raw.destroy()
     return sendError(request, reply, m)

@@ -212,7 +212,7 @@ export default async function callsRoutes(app: FastifyInstance, { config }: { co
       summary: 'End a call', tags: ['calls'], security: keySecurity, params: CallSidParam,
       response: { 200: Type.Object({ status: Type.String() }), 404: errorRef, 502: errorRef, ...protectedErrors },
     },
-  }, async (request) => {
+  }, async (request, reply) => {
     const { callSid } = request.params
     const call = await visible(request, callSid)
     const api = app.telephony.api

@@ -5,6 +5,7 @@ import { Type, type Static } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Config } from '../config.js'
 import { ApiError } from '../errors.js'
+import { safeUrl } from '../plugins/logging.js'
 import { applyStatus, isCallStatus, isLive, recordInbound } from '../store/calls.js'
 import { getNumber } from '../store/numbers.js'
 import { openCallSession } from '../telephony/open-session.js'
@@ -60,7 +61,7 @@ export default async function twilioRoutes(app: FastifyInstance, { config }: { c
     const signature = request.headers['x-twilio-signature']
     const params = (request.body ?? {}) as Record<string, string>
     if (!validWebhook(authToken, publicBaseUrl, request.url, typeof signature === 'string' ? signature : undefined, params)) {
-      request.log.warn({ url: request.url }, 'twilio webhook with a missing or wrong signature')
+      request.log.warn({ url: request.url, checkedAgainst: safeUrl(publicBaseUrl + request.url) }, 'twilio webhook with a missing or wrong signature: it was checked against PUBLIC_BASE_URL + the path, which must be the URL Twilio was given')
       throw new ApiError('forbidden', 'Missing or invalid X-Twilio-Signature')
     }
   }

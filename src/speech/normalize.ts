@@ -8,9 +8,11 @@ import { readWeb } from './text/web.js'
 import { readDates } from './text/dates.js'
 import { readTimes } from './text/times.js'
 import { readPhoneNumbers } from './text/phone.js'
+import { readCodes } from './text/codes.js'
 import { readMeasures, readRangesAndBounds } from './text/measures.js'
 import { readMoney } from './text/money.js'
 import { readAbbreviations } from './text/abbreviations.js'
+import { readRomanNumerals } from './text/roman.js'
 import { readSlashes, readSymbols } from './text/symbols.js'
 import { readPlainNumbers } from './text/plain-numbers.js'
 
@@ -19,10 +21,12 @@ const PASSES: Array<(text: string) => string> = [
   readDates,
   readTimes,
   readPhoneNumbers,
+  readCodes, // after phone numbers (theirs are codes too, grouped their own way), before amounts
   readRangesAndBounds, // before money and percentages, so "$10-$20" and "10-20%" read both sides
   readMoney,
   readMeasures,
   readAbbreviations,
+  readRomanNumerals,
   readSymbols,
   readPlainNumbers, // whatever digits remain are plain numbers
   readSlashes,

@@ -1,7 +1,11 @@
-import { mkdir } from 'node:fs/promises'
-import { join } from 'node:path'
+import { execFile } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdir, stat } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { promisify } from 'node:util'
 import postgres from 'postgres'
-import { PGlite } from '@electric-sql/pglite'
+import type { PGlite } from '@electric-sql/pglite'
+import { ConfigError } from '../config.js'
 import { lockDataDir } from './data-lock.js'
 
 /** What a statement runs on: the pool itself or one transaction. */
@@ -86,10 +90,20 @@ export async function openDb(options: OpenDbOptions = {}): Promise<Db> {
   return options.url ? openPostgres(options) : openPglite(options.dataDir ?? './data', options.fromDump)
 }
 
+/** Rejects with DatabaseUnavailableError when `p` has not settled within `ms`. */
+function answerWithin<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DatabaseUnavailableError(`database unavailable: no answer within ${ms / 1000} s`)), ms)
+  })
+  return Promise.race([p, late]).finally(() => clearTimeout(timer))
+}
+
 function openPostgres(options: OpenDbOptions): Db {
+  const connectTimeoutS = options.connectTimeoutS ?? 5
   const sql = postgres(options.url!, {
     max: options.max ?? 10,
-    connect_timeout: options.connectTimeoutS ?? 5,
+    connect_timeout: connectTimeoutS,
     idle_timeout: 60,
     onnotice: () => {}, // "relation already exists, skipping" from migrations is not news
     // int8 as a JS number, as PGlite returns it: counts and sums here stay far below 2^53.
@@ -111,10 +125,50 @@ function openPostgres(options: OpenDbOptions): Db {
     ...base,
     transaction: <T>(fn: (tx: Queryable) => Promise<T>) =>
       guard(sql.begin((tx) => fn(on((t, p) => tx.unsafe(t, p as never)))) as Promise<T>),
+    // connect_timeout covers the TCP connect only: a host that accepts and then never answers
+    // (a firewall, the wrong service on the port) would keep a start-up waiting for ever.
     ping: async () => {
-      await base.query('SELECT 1')
+      await answerWithin(base.query('SELECT 1'), connectTimeoutS * 1000)
     },
     close: () => sql.end({ timeout: 5 }),
+  }
+}
+
+/**
+ * mkdir -p, one level at a time: Node's own recursive mkdir spins for ever on a parent it cannot
+ * create under /proc. A failure is the operator's to fix, so it names DATA_DIR.
+ */
+async function makeDataDir(dataDir: string, dir: string, parentMade = false): Promise<void> {
+  try {
+    await mkdir(dir)
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'EEXIST' && (await stat(dir)).isDirectory()) return
+    if (code === 'ENOENT' && !parentMade && dirname(dir) !== dir) {
+      await makeDataDir(dataDir, dirname(dir))
+      return makeDataDir(dataDir, dir, true)
+    }
+    const why = code === 'EEXIST' || code === 'ENOTDIR' ? `a file is in the way of ${dir}` : (err as Error).message
+    throw new ConfigError(`DATA_DIR (${dataDir}) cannot hold the embedded database: ${why}; point DATA_DIR at a directory this user can write, or set DATABASE_URL`)
+  }
+}
+
+// PostgreSQL's defaults are for a server with memory to spare: 128 MB of shared buffers alone.
+// The service's tables are small (keys, voices, numbers; usage rows are written in batches), so
+// 16 MB holds what is read often, and the embedded database costs about 100 MB less resident.
+const PGLITE_SETTINGS = ['-c', 'shared_buffers=8MB', '-c', 'wal_buffers=256kB', '-c', 'work_mem=2MB', '-c', 'maintenance_work_mem=16MB', '-c', 'temp_buffers=2MB']
+
+/**
+ * A new data directory is made (initdb) in a child process that exits when done. Made in this
+ * process, it would leave the service holding some 450 MB more for as long as it runs: initdb
+ * runs a second PostgreSQL instance whose memory this process does not get back.
+ */
+async function initdbApart(dir: string): Promise<void> {
+  const script = 'const { PGlite } = await import(process.argv[1]); const pg = await PGlite.create(process.argv[2]); await pg.close()'
+  try {
+    await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script, import.meta.resolve('@electric-sql/pglite'), dir])
+  } catch (err) {
+    throw new Error(`could not create the embedded database in ${dir}: ${(err as { stderr?: string }).stderr?.trim() || (err as Error).message}`)
   }
 }
 
@@ -123,12 +177,16 @@ async function openPglite(dataDir: string, fromDump?: Blob): Promise<Db> {
   let unlock = () => {}
   if (dataDir !== 'memory://') {
     dir = join(dataDir, 'pgdata')
-    await mkdir(dir, { recursive: true })
+    await makeDataDir(dataDir, dir)
     unlock = lockDataDir(dataDir)
   }
   let pg: PGlite
   try {
-    pg = await guard(PGlite.create(dir, fromDump ? { loadDataDir: fromDump } : {}))
+    if (dir && !fromDump && !existsSync(join(dir, 'PG_VERSION'))) await initdbApart(dir)
+    // Loaded only when used: with PostgreSQL configured, the module's 40 MB are never paid.
+    const { PGlite } = await import('@electric-sql/pglite')
+    const startParams = [...PGlite.defaultStartParams, ...PGLITE_SETTINGS]
+    pg = await guard(PGlite.create(dir, fromDump ? { loadDataDir: fromDump, startParams } : { startParams }))
   } catch (err) {
     unlock()
     throw err

@@ -53,6 +53,7 @@ export async function loadMigrations(dir = defaultSchemaDir()): Promise<Migratio
  */
 export async function migrate(db: Db, dir?: string): Promise<string[]> {
   const migrations = await loadMigrations(dir)
+  await db.ping() // bounded: a database that never answers fails the start here, not much later
   const applied: string[] = []
   for (const mig of migrations) {
     const ran = await db.transaction(async (tx) => {

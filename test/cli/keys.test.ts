@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -40,7 +41,8 @@ async function run(argv: string[], runEnv = env) {
 
 /** Looks at what the CLI wrote, with the CLI's connection closed (PGlite is single-process). */
 async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
-  const db = await openDb({ url: env.DATABASE_URL, dataDir })
+  // max 1: the --sql script opens its own transaction (BEGIN … COMMIT), which postgres.js allows only on one connection.
+  const db = await openDb({ url: env.DATABASE_URL, dataDir, max: 1 })
   try {
     return await fn(db)
   } finally {
@@ -113,6 +115,39 @@ describe('keys CLI', () => {
     })
   })
 
+  // The recipe in README and docs/deployment.md, as an operator types it: npm's banner on stdout
+  // must not reach the file, and psql must apply every key or none.
+  it.skipIf(!process.env.DATABASE_URL)('the documented recipe: npm run keys -- --sql -o FILE, then psql -v ON_ERROR_STOP=1 -f FILE (needs a PostgreSQL server)', async () => {
+    const exec = promisify(execFile)
+    const file = join(dataDir, 'keys.sql')
+    const made = await exec('npm', ['run', 'keys', '--', '-n', '3', '--sql', '-o', file], { env: { ...process.env, ...env } })
+    const keys = made.stderr.split('\n').filter((l) => l.includes('\t')).map((l) => l.split('\t')[2])
+    expect(keys).toHaveLength(3)
+    expect(made.stdout).not.toContain('INSERT') // the SQL went to the file only
+    const again = await exec('npm', ['run', 'keys', '--', '--sql', '-o', file], { env: { ...process.env, ...env } }).catch((e: { code: number; stderr: string }) => e)
+    expect(again).toMatchObject({ code: 2, stderr: expect.stringContaining(`keys: ${file} exists: apply it and delete it, or name another file`) })
+
+    await exec('psql', [tdb!.url!, '-v', 'ON_ERROR_STOP=1', '-f', file])
+    await withDb(async (db) => {
+      for (const key of keys) expect(await findKeyByPlain(db, key)).toMatchObject({ scopes: ['tts'] })
+    })
+
+    // A file that went wrong halfway (here: npm's banner, as `> keys.sql` would have put it in)
+    // makes psql fail loudly and stores none of its keys, not some of them.
+    const broken = join(dataDir, 'broken.sql')
+    await exec('npm', ['run', 'keys', '--', '-n', '2', '--sql', '-o', broken], { env: { ...process.env, ...env } }).then(async (r) => {
+      const sql = readFileSync(broken, 'utf8').split('\n')
+      sql.splice(3, 0, '> callwaiting-tts@0.1.0 keys')
+      writeFileSync(broken, sql.join('\n'))
+      const lost = r.stderr.split('\n').filter((l) => l.includes('\t')).map((l) => l.split('\t')[2])
+      const applied = await exec('psql', [tdb!.url!, '-v', 'ON_ERROR_STOP=1', '-f', broken]).catch((e: { code: number }) => e)
+      expect(applied).toMatchObject({ code: 3 })
+      await withDb(async (db) => {
+        for (const key of lost) expect(await findKeyByPlain(db, key)).toBeNull()
+      })
+    })
+  })
+
   it.each([
     [['--bogus'], "keys: Unknown option '--bogus'"],
     [['-n', '0'], 'keys: -n must be an integer from 1 to 1000, got "0"'],
@@ -124,6 +159,7 @@ describe('keys CLI', () => {
     [['--prefix', 'no spaces'], 'keys: prefix must be a letter then up to 31 letters, digits or underscores'],
     [['revoke'], 'keys: revoke takes one id, display prefix or key'],
     [['list', '--sql'], 'keys: --sql only applies to creating keys'],
+    [['-o', 'keys.sql'], 'keys: -o writes the --sql statements: give --sql too'],
     [['delete'], 'keys: unknown command "delete"'],
   ])('refuses %j with one line and exit code 2', async (argv, message) => {
     const r = await run(argv)

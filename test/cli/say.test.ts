@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseWav } from '../../src/audio/wav.js'
@@ -50,6 +50,19 @@ describe('npm run say', () => {
     expect(run.status).toBe(0)
     expect(run.stdout).toMatch(/^slt\s+flite\s+en-US/m)
     expect(run.stdout).toMatch(/^espeak-en-us\s+espeak/m)
+  })
+
+  it('shows the words each segment will speak, and writes no audio', () => {
+    const out = join(dir, 'nothing.wav')
+    const run = say(['--show-text', '-o', out, 'Hi Mr. Lee. Your order #A12-345 ships 6/14; call 1-800-FLOWERS, 9am-5pm Mon-Fri.'])
+    expect(run.status, run.stderr).toBe(0)
+    expect(run.stdout).toBe(
+      '1\tHi Mister Lee.\n' +
+        '2\tYour order number A one two, three four five ships June fourteenth; call one eight hundred flowers, nine A M to five P M, Monday to Friday.\n',
+    )
+    expect(existsSync(out)).toBe(false)
+    const piped = say(['--show-text'], 'Dial 911.')
+    expect(piped.stdout).toBe('1\tDial nine one one.\n')
   })
 
   it.each([

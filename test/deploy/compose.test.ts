@@ -3,7 +3,7 @@
 // what reaches the service's environment (and that config.ts accepts it), and that every file
 // they name exists. `docker compose config` runs too where the Compose v2 plugin is installed.
 import { spawnSync } from 'node:child_process'
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -20,6 +20,7 @@ interface Service {
   command?: string[]
   environment?: Record<string, string>
   env_file?: string | string[]
+  entrypoint?: string[]
   depends_on?: Record<string, { condition: string }>
   healthcheck?: { test: string[]; start_period?: string }
   logging?: { driver: string; options: Record<string, string> }
@@ -175,22 +176,68 @@ describe('.env.example', () => {
     })
   })
 
-  it('is accepted by config.ts as the service sees it in Docker: env_file, then the compose environment', () => {
-    const file = envFile(example)
-    const environment = Object.fromEntries(Object.entries(services.tts.environment!).map(([k, v]) => [k, interpolate(String(v), file)]))
-    const config = loadConfig({ ...file, ...environment })
+  // .env as an operator fills it in: the example refuses to start until the passwords are set.
+  const filled: Record<string, string> = { ...envFile(example), POSTGRES_PASSWORD: 'f00dcafe', GRAFANA_ADMIN_PASSWORD: 'c0ffee' }
+  const environment = (vars: Record<string, string>) =>
+    Object.fromEntries(Object.entries(services.tts.environment!).map(([k, v]) => [k, interpolate(String(v), vars)]))
+
+  it('is accepted by config.ts as the service sees it in Docker: the compose environment, interpolated from .env', () => {
+    const config = loadConfig(environment(filled))
     expect(config.port).toBe(8004)
     expect(config.host).toBe('0.0.0.0')
-    expect(config.databaseUrl).toBe(`postgres://${file.POSTGRES_USER}:${file.POSTGRES_PASSWORD}@postgres:5432/${file.POSTGRES_DB}`)
+    expect(config.databaseUrl).toBe(`postgres://${filled.POSTGRES_USER}:${filled.POSTGRES_PASSWORD}@postgres:5432/${filled.POSTGRES_DB}`)
     expect(config.redisUrl).toBe('redis://redis:6379')
     expect(config.trustProxy).toEqual(['loopback', 'uniquelocal'])
     expect(config.ttsDevice).toBe('cpu')
     expect(config.modelsDir).toBe('/app/models')
+    expect(config.environment).toBe(filled.ENVIRONMENT)
     // ... and with the GPU override on top.
-    const withGpu = loadConfig({ ...file, ...environment, ...gpu.services.tts.environment })
+    const withGpu = loadConfig({ ...environment(filled), ...gpu.services.tts.environment })
     expect(withGpu.ttsDevice).toBe('cuda')
     // Outside Docker (npm start with these variables exported), the same file points at the host.
-    expect(loadConfig(file).databaseUrl).toContain('@127.0.0.1:5432/')
+    expect(loadConfig(filled).databaseUrl).toContain('@127.0.0.1:5432/')
+  })
+
+  it('hands the service the settings it reads, and none of the other secrets in .env', () => {
+    expect(services.tts.env_file).toBeUndefined()
+    const source = read('src/config.ts')
+    const reads = new Set([...source.matchAll(/\benv(?:\.([A-Z][A-Z0-9_]*)|\[['"]([A-Z][A-Z0-9_]*)['"]\]|, '([A-Z][A-Z0-9_]*)')/g)].map((m) => m[1] ?? m[2] ?? m[3]))
+    reads.delete('PORT') // CHATTERBOX_PORT is pinned, and wins
+    expect(Object.keys(services.tts.environment!).sort()).toEqual([...reads].sort())
+    const passed = Object.values(environment(filled))
+    for (const secret of [filled.GRAFANA_ADMIN_PASSWORD, filled.CERTBOT_EMAIL]) expect(passed).not.toContain(secret)
+  })
+
+  it('refuses to start PostgreSQL or Grafana with no password or a placeholder', () => {
+    expect(() => interpolate(services.postgres.environment!.POSTGRES_PASSWORD, envFile(example))).toThrow(/set POSTGRES_PASSWORD in \.env/)
+    // The entrypoints' guard, run by sh as the container would: refused (1), or on to the image's own start (127 here).
+    const guard = (service: Service, variable: string, value: string) => {
+      const script = interpolate(service.entrypoint![2], {})
+      return spawnSync('/bin/sh', ['-c', script], { env: { PATH: '/usr/bin:/bin', [variable]: value }, encoding: 'utf8' })
+    }
+    for (const [service, variable, bad] of [[services.postgres, 'POSTGRES_PASSWORD', ['change-me', 'changeme123']], [services.grafana, 'GF_SECURITY_ADMIN_PASSWORD', ['', 'admin', 'change-me-too']]] as const) {
+      for (const value of bad) {
+        const run = guard(service, variable, value)
+        expect(run.status, `${variable}=${value}`).toBe(1)
+        expect(run.stderr).toMatch(/_PASSWORD/)
+      }
+      expect(guard(service, variable, 'f00dcafe').status).toBe(127)
+    }
+  })
+
+  it('can be loaded by a shell (set -a && . ./.env) with every commented setting turned on, to the same values compose reads', () => {
+    const all = example.replace(/^# ([A-Z][A-Z0-9_]*=)/gm, '$1')
+    const dir = mkdtempSync(join(tmpdir(), 'cw-env-'))
+    try {
+      const file = join(dir, '.env')
+      writeFileSync(file, all)
+      const run = spawnSync('/bin/sh', ['-c', `set -a && . ${file} && set +a && env -0`], { env: {}, encoding: 'utf8' })
+      expect(run.stderr).toBe('')
+      const shell = Object.fromEntries(run.stdout.split('\0').filter(Boolean).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]))
+      for (const [k, v] of Object.entries(envFile(all))) expect(shell[k], k).toBe(v)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it('is ignored by git and kept out of the image, unlike .env.example', () => {

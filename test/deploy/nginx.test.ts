@@ -311,6 +311,13 @@ describe.skipIf(!required && (!hasNginx || !hasOpenssl))('nginx in front of two 
     expect(a.seen.length + b.seen.length).toBe(before)
   })
 
+  it('leaves the body limit to the service (BODY_LIMIT_BYTES): a 2 MiB body reaches the instance', async () => {
+    const body = JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024) })
+    const res = await https('/v1/keys', { method: 'POST', body, headers: { 'content-type': 'application/json' } })
+    expect(res.status).toBe(200)
+    expect(JSON.parse(res.body)).toMatchObject({ backend: expect.any(String) })
+  })
+
   it('streams /v1/tts audio as the instance sends it', async () => {
     const first = await new Promise<{ chunk: Buffer; rest: Promise<Buffer> }>((resolve, reject) => {
       const req = httpsRequest(

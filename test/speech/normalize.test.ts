@@ -107,7 +107,7 @@ const cases: Record<string, Case[]> = {
     ['by 2030,', 'by twenty thirty,'],
     ['born 1905', 'born nineteen oh five'],
     ['in 1900', 'in nineteen hundred'],
-    ['1999', 'one thousand nine hundred ninety-nine'],
+    ['1999 tickets', 'one thousand nine hundred ninety-nine tickets'], // a count; alone, "1999" is a year (reading-us.test.ts)
     ['1999-2005', 'nineteen ninety-nine to two thousand five'],
     ['the 1990s', 'the nineteen nineties'],
     ["the '80s", 'the eighties'],
@@ -120,7 +120,7 @@ const cases: Record<string, Case[]> = {
     ['415.555.0100', 'four one five, five five five, zero one zero zero'],
     ['+14155550100', 'plus one, four one five, five five five, zero one zero zero'],
     ['+1 (415) 555-0100', 'plus one, four one five, five five five, zero one zero zero'],
-    ['1-800-555-0100', 'one, eight zero zero, five five five, zero one zero zero'],
+    ['1-800-555-0100', 'one eight hundred, five five five, zero one zero zero'],
     ['4155550100', 'four one five, five five five, zero one zero zero'],
     ['555-0100', 'five five five, zero one zero zero'],
     ['+44 20 7183 8750', 'plus four four, two zero, seven one eight three, eight seven five zero'],
@@ -274,7 +274,8 @@ describe('normalize properties', () => {
   it('leaves text with nothing to read as it was, up to whitespace', () => {
     const plain = fc
       .stringMatching(/^[A-Za-z\u0400-\u04FF\u3040-\u30FF ,;!?'"]{0,80}$/)
-      .filter((t) => !/\b(?:Mrs?|Ms|Dr|St|[Vv]s|[Ee]tc|Jr|Sr|Ave|Blvd)\b/.test(t)) // dotless abbreviations
+      // dotless abbreviations and weekdays, and Roman numerals after a name
+      .filter((t) => !/\b(?:Mrs?|Ms|Dr|St|[Vv]s|[Ee]tc|Jr|Sr|Ave|Blvd|Mon|Tues?|Wed|Thu(?:rs?)?|Fri|T?bsp|tsp)\b|\b\p{Lu}\p{Ll}+ [IVX]{2,6}\b/u.test(t))
     fc.assert(
       fc.property(plain, (text) => {
         expect(normalize(text)).toBe(text.replace(/\s+/g, ' ').replace(/ (?=[,;!?])/g, '').replace(/,(?=\p{L})/gu, ', ').trim())

@@ -39,6 +39,23 @@ const TABLE: Record<string, Abbreviation> = {
   Ltd: { words: 'Limited', role: 'after' },
   Corp: { words: 'Corporation', role: 'after' },
   Dept: { words: 'Department', role: 'after' },
+  Co: { words: 'Company', role: 'after' },
+  pg: { words: 'page', role: 'before' },
+  pp: { words: 'pages', role: 'before' },
+  tbsp: { words: 'tablespoon', role: 'after', dotless: true },
+  Tbsp: { words: 'tablespoon', role: 'after', dotless: true },
+  tsp: { words: 'teaspoon', role: 'after', dotless: true },
+  // Weekdays. "Sat" and "Sun" are also words, so only with their period (or in a range, below).
+  Mon: { words: 'Monday', role: 'after', dotless: true },
+  Tue: { words: 'Tuesday', role: 'after', dotless: true },
+  Tues: { words: 'Tuesday', role: 'after', dotless: true },
+  Wed: { words: 'Wednesday', role: 'after', dotless: true },
+  Thu: { words: 'Thursday', role: 'after', dotless: true },
+  Thur: { words: 'Thursday', role: 'after', dotless: true },
+  Thurs: { words: 'Thursday', role: 'after', dotless: true },
+  Fri: { words: 'Friday', role: 'after', dotless: true },
+  Sat: { words: 'Saturday', role: 'after' },
+  Sun: { words: 'Sunday', role: 'after' },
   'a.m': { words: 'A M', role: 'after' },
   'p.m': { words: 'P M', role: 'after' },
 }
@@ -87,8 +104,17 @@ function isStreet(text: string, offset: number, end: number): boolean {
   return prevprev !== undefined
 }
 
+const DAY = String.raw`(Mon|Tues?|Wed|Thu(?:rs?)?|Fri|Sat|Sun)`
+// "Mon-Fri", "Sat–Sun": a span of days, said with "to".
+const DAY_RANGE = new RegExp(String.raw`\b${DAY}\.?\s?[-–]\s?${DAY}\b`, 'g')
+// A school or a rank, not the end of a name: "Jr. High" is one phrase, no sentence break inside.
+const JUNIOR_HIGH = /\b(Jr|Sr)\. (?=High\b)/g
+
 export function readAbbreviations(text: string): string {
-  return text.replace(ABBREVIATION, (m, key: string, dot: string | undefined, offset: number, all: string) => {
+  return text
+    .replace(DAY_RANGE, (_m, from: string, to: string) => `${TABLE[from].words} to ${TABLE[to].words}`)
+    .replace(JUNIOR_HIGH, (_m, key: string) => `${TABLE[key].words} `)
+    .replace(ABBREVIATION, (m, key: string, dot: string | undefined, offset: number, all: string) => {
     const end = offset + m.length
     const keepPeriod = (words: string) => (dot && startsNewSentence(all, end) ? words + '.' : words)
     if (key === 'Dr' || key === 'St') {

@@ -49,6 +49,27 @@ const DECADE = /(?<![\w.,])(?:(\d\d\d0)|'?([1-9]0))'?s\b/g
 // Words after which a four-digit number is a year ("in 1999", "since 2005").
 const YEAR_CONTEXT =
   /\b(in|since|until|till|through|by|from|during|year|circa|before|after|of|around|born|early|late|mid|spring|summer|fall|autumn|winter|copyright)( |-)([12]\d{3})(?![\w]|[.,]\d|\s?%)/gi
+// "6/14", "12/31": a US month/day. Written without a year it is also a fraction's shape, so it is
+// a date after a word that introduces one ("on 6/14", "due 3/4"), or when the day could not be
+// a common denominator (13 to 31, but 16); "3/4" alone stays three quarters.
+const MONTH_SLASH_DAY = /(?<![\w.,\/-])(\d{1,2})\/(\d{1,2})(?:\/(\d{2}))?(?![\w\/]|[-.,:]\d)/g
+const DATE_LEAD = /\b(?:on|by|due|until|till|thru|through|from|before|after|since|starting|ending|expires?|dated|effective|every|each|to)\s+$/i
+
+/** "24" → "2024", "87" → "1987": two-digit years as a US form means them. */
+function fullYear(yy: string): string {
+  return `${Number(yy) < 50 ? '20' : '19'}${yy}`
+}
+
+function monthSlashDay(m: string, mo: string, d: string, yy: string | undefined, offset: number, all: string): string {
+  const month = Number(mo)
+  const day = Number(d)
+  const likely = yy !== undefined || DATE_LEAD.test(all.slice(Math.max(0, offset - 12), offset)) || (day >= 13 && day !== 16)
+  return (likely && speakDate(month - 1, day, yy === undefined ? undefined : fullYear(yy))) || m
+}
+
+// A year standing alone: the whole line ("1990", "1990.") or in brackets after a title ("(1942)").
+const LONE_YEAR = /^(1[1-9]\d\d|20\d\d)(?=[.!?]?$)|(?<=\()(1[1-9]\d\d|20\d\d)(?=\))/gm
+
 // "1999-2005", "1999–2005": two years in order.
 const YEAR_RANGE = /(?<![\w.,\/-])(1[5-9]\d\d|20\d\d) ?[-–] ?(1[5-9]\d\d|20\d\d)(?![\w]|[.,\/-]\d)/g
 
@@ -61,6 +82,7 @@ export function readDates(text: string): string {
       if (month > 12) [month, day] = [day, month]
       return speakDate(month - 1, day, y) ?? `${a}, ${b}, ${y}`
     })
+    .replace(MONTH_SLASH_DAY, monthSlashDay)
     .replace(MONTH_DAY, (m, mo: string, d: string, y?: string) => speakDate(monthIndex(mo), Number(d), y) ?? m)
     .replace(DAY_MONTH, (m, d: string, suffix?: string, of?: string, mo?: string, y?: string) => {
       const isDate = suffix || of || y || MONTHS.includes(mo ?? '')
@@ -73,6 +95,7 @@ export function readDates(text: string): string {
     .replace(YEAR_RANGE, (m, a: string, b: string) => (Number(b) > Number(a) ? `${year(a)} to ${year(b)}` : m))
     .replace(/©\s?/g, 'copyright ')
     .replace(YEAR_CONTEXT, (_m, word: string, sep: string, y: string) => `${word}${sep}${year(y)}`)
+    .replace(LONE_YEAR, (_m, alone?: string, bracketed?: string) => year(alone ?? bracketed ?? ''))
     .replace(DECADE, (_m, four?: string, two?: string) =>
       pluralWords(four ? year(four) : cardinal(two ?? '')),
     )

@@ -15,6 +15,7 @@ const RANGE = new RegExp(String.raw`(?<![\w.,\/-])(${RANGE_SIDE})(?:-|\s?–\s?)
  */
 export function readRangesAndBounds(text: string): string {
   return text
+    .replace(RATE, (_m, per: string) => ` ${PER.get(per)}`)
     .replace(RANGE, '$1 to ')
     .replace(/[~≈](?=\s?[$£€]?\d)/g, ' about ')
     .replace(/(?:<=|≤)(?=\s?[$£€-]?\d)/g, ' at most ')
@@ -34,9 +35,10 @@ const UNITS: Record<string, [string, string]> = {
   mm: ['millimeter', 'millimeters'], ml: ['milliliter', 'milliliters'], mL: ['milliliter', 'milliliters'],
   min: ['minute', 'minutes'], mins: ['minute', 'minutes'], hr: ['hour', 'hours'], hrs: ['hour', 'hours'],
   sec: ['second', 'seconds'], secs: ['second', 'seconds'], ms: ['millisecond', 'milliseconds'],
+  tbsp: ['tablespoon', 'tablespoons'], Tbsp: ['tablespoon', 'tablespoons'], tsp: ['teaspoon', 'teaspoons'],
   KB: ['kilobyte', 'kilobytes'], MB: ['megabyte', 'megabytes'], GB: ['gigabyte', 'gigabytes'], TB: ['terabyte', 'terabytes'],
 }
-const UNIT = new RegExp(String.raw`(?<![\w.,])(-)?${NUM}\s?(km\/h|${Object.keys(UNITS).filter((u) => u !== 'km/h').join('|')})(?![\w\/])`, 'g')
+const UNIT = new RegExp(String.raw`(?<![\w.,\/])(-)?${NUM}\s?(km\/h|${Object.keys(UNITS).filter((u) => u !== 'km/h').join('|')})(?![\w\/])`, 'g')
 
 const FRACTION_DENOMINATORS: Record<string, [string, string]> = {
   '2': ['half', 'halves'], '4': ['quarter', 'quarters'],
@@ -44,14 +46,32 @@ const FRACTION_DENOMINATORS: Record<string, [string, string]> = {
 const FRACTION = /(?<![\w.,\/])(\d{1,2})\/(\d{1,2})(?![\w\/]|[.,]\d)/g
 const VULGAR: Record<string, string> = { '½': 'one half', '¼': 'one quarter', '¾': 'three quarters', '⅓': 'one third', '⅔': 'two thirds' }
 
-function fraction(num: string, den: string): string | undefined {
+/** "1/2" → "one half"; in a mixed number ("3 1/2") the "one" is "a": "three and a half". */
+function fraction(num: string, den: string, mixed = false): string | undefined {
   const n = Number(num)
   const d = Number(den)
   if (num === '24' && den === '7') return 'twenty-four seven'
   if (d < 2 || d > 16 || n < 1 || n >= d) return undefined
   const [one, many] = FRACTION_DENOMINATORS[den] ?? [ordinal(den), ordinal(den) + 's']
-  return `${cardinal(num)} ${n === 1 ? one : many}`
+  return `${n === 1 && mixed ? 'a' : cardinal(num)} ${n === 1 ? one : many}`
 }
+
+// "3 1/2 tbsp" → "three and a half tablespoons" (a unit after a mixed number is plural).
+const MIXED = new RegExp(String.raw`(?<![\w.,\/])(\d+) (\d{1,2})\/(\d{1,2})(?:\s?(${Object.keys(UNITS).filter((u) => u !== 'km/h').join('|')})\b)?(?![\w\/]|[.,]\d)`, 'g')
+
+function mixedNumber(m: string, whole: string, num: string, den: string, u?: string): string {
+  const part = fraction(num, den, true)
+  if (!part || num === '24') return m
+  return `${cardinal(whole)} and ${part}${u ? ` ${UNITS[u][1]}` : ''}`
+}
+
+// "$25/month", "7 days/week", "3 times/day": a rate after a number reads "a month", "a week".
+const PER = new Map([
+  ['month', 'a month'], ['mo', 'a month'], ['week', 'a week'], ['wk', 'a week'], ['day', 'a day'], ['night', 'a night'],
+  ['year', 'a year'], ['yr', 'a year'], ['hour', 'an hour'], ['hr', 'an hour'], ['minute', 'a minute'],
+  ['person', 'per person'], ['user', 'per user'], ['seat', 'per seat'],
+])
+const RATE = new RegExp(String.raw`(?<=\d[\d,.]*%?[kKmM]?(?:\s\p{L}+)?)\s?\/\s?(${[...PER.keys()].join('|')})(?!\p{L})`, 'gu')
 
 function signed(neg: string | undefined, int: string, frac?: string): string {
   return (neg ? 'minus ' : '') + readNumber(int, frac)
@@ -59,6 +79,7 @@ function signed(neg: string | undefined, int: string, frac?: string): string {
 
 export function readMeasures(text: string): string {
   return text
+    .replace(MIXED, mixedNumber)
     .replace(PERCENT, (_m, neg?: string, int?: string, frac?: string) => `${signed(neg, int ?? '', frac)} percent`)
     .replace(TEMPERATURE, (_m, neg?: string, int?: string, frac?: string, scale?: string, sign?: string) => {
       const value = signed(neg, int ?? '', frac)

@@ -37,6 +37,21 @@ function speak(groups: string[], plus: boolean, extension?: string): string {
   return spoken.join(', ') + (extension ? `, extension ${digitByDigit(extension)}` : '')
 }
 
+/** A US number's head: "800" is said "eight hundred", and a "1" before it runs into it ("one eight hundred"). */
+function nanpHead(one: string | undefined, area: string): string[] {
+  if (area !== '800') return one ? ['1', area] : [area]
+  return [one ? 'one eight hundred' : 'eight hundred']
+}
+
+function speakNanp(one: string | undefined, area: string, rest: string[], extension?: string): string {
+  const head = nanpHead(one, area)
+  const spoken = [...head.map((g) => (/^\d+$/.test(g) ? digitByDigit(g) : g)), ...rest.map(digitByDigit)]
+  return spoken.join(', ') + (extension ? `, extension ${digitByDigit(extension)}` : '')
+}
+
+// "1-800-FLOWERS", "1-888-GOT-JUNK": a toll-free number spelled in letters, said as words.
+const VANITY = /(?<![\w+.-])(?:(1)[ -])?(8(?:00|33|44|55|66|77|88))[ -]([A-Z]{2,}(?:-[A-Z]{2,})*)(?![\w-])/g
+
 const EXTENSION = String.raw`(?:,?\s?(?:ext\.?|x|extension)\s?(\d{1,6}))?`
 
 // "+44 20 7183 8750", "+1 (415) 555-0100", "+14155550100": one flat character class and a check
@@ -74,12 +89,12 @@ function chunkNanp(ten: string): string[] {
 export function readPhoneNumbers(text: string): string {
   return text
     .replace(INTERNATIONAL, (m, ext?: string) => international(m, ext))
-    .replace(NANP, (m, one?: string, paren?: string, area?: string, _sep?: string, exch?: string, line?: string, ext?: string) => {
-      const groups = [paren ?? area ?? '', exch ?? '', line ?? '']
-      return speak(one ? ['1', ...groups] : groups, false, ext)
-    })
-    .replace(LOCAL, (_m, exch: string, line: string) => speak([exch, line], false))
-    .replace(NANP_BARE, (_m, one: string, ten: string, ext?: string) =>
-      speak(one ? ['1', ...chunkNanp(ten)] : chunkNanp(ten), false, ext),
+    .replace(VANITY, (_m, one: string | undefined, area: string, word: string) =>
+      `${nanpHead(one, area).map((g) => (/^\d+$/.test(g) ? digitByDigit(g) : g)).join(' ')} ${word.toLowerCase().replace(/-/g, ' ')}`,
     )
+    .replace(NANP, (_m, one?: string, paren?: string, area?: string, _sep?: string, exch?: string, line?: string, ext?: string) =>
+      speakNanp(one, paren ?? area ?? '', [exch ?? '', line ?? ''], ext),
+    )
+    .replace(LOCAL, (_m, exch: string, line: string) => speak([exch, line], false))
+    .replace(NANP_BARE, (_m, one: string, ten: string, ext?: string) => speakNanp(one || undefined, ten.slice(0, 3), chunkNanp(ten).slice(1), ext))
 }
