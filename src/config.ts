@@ -21,6 +21,8 @@ export interface Config {
   corsOrigins: string[]
   logLevel: string
   maxTextChars: number
+  /** The voice POST /v1/tts speaks with when a request names none. */
+  defaultVoice: string
   bodyLimitBytes: number
   synthesisWorkers: number
   /** Intra-op threads of each Piper session; 1 by default, since there is already a worker per core. */
@@ -125,6 +127,14 @@ function redisUrl(env: Env): string | undefined {
   return `redis://${env.REDIS_HOST}:${int(env, 'REDIS_PORT', 6379, 1, 65535)}`
 }
 
+/** DEFAULT_VOICE: a voice slug or uuid, in the form a request's voice_id takes. Whether such a voice
+ *  exists is known only once the engines have loaded: a request then gets the usual 404. */
+function defaultVoice(env: Env): string {
+  const raw = (env.DEFAULT_VOICE ?? '').trim() || 'slt'
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(raw)) throw new ConfigError(`DEFAULT_VOICE must be a voice id such as slt or piper-en-us-lessac-medium, got "${raw}"`)
+  return raw
+}
+
 /** TRUST_PROXY: true/false, a hop count, or a comma-separated list of addresses/CIDRs. */
 function trustProxy(env: Env): boolean | number | string[] {
   const raw = (env.TRUST_PROXY ?? '').trim()
@@ -153,6 +163,7 @@ export function loadConfig(env: Env = process.env): Config {
     corsOrigins: (env.CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     logLevel: env.LOG_LEVEL ?? 'info',
     maxTextChars: int(env, 'MAX_TEXT_CHARS', 5000, 1, 1_000_000),
+    defaultVoice: defaultVoice(env),
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 64 * 1024, 1024, 64 * 1024 * 1024),
     synthesisWorkers: int(env, 'SYNTHESIS_WORKERS', availableParallelism(), 1, 256),
     piperThreads: int(env, 'PIPER_THREADS', 1, 1, 256),

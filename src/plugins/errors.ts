@@ -86,6 +86,16 @@ export default global(async (app, opts: { bodyLimit: number }) => {
   // The API takes JSON only; Fastify's default text/plain parser would turn any text into a body
   // that then fails validation with a misleading message.
   app.removeContentTypeParser('text/plain')
+  // A bodiless POST (/v1/calls/:sid/clear, …) from a client that always sends
+  // content-type: application/json has no body to parse: that is no body, not bad JSON. A route
+  // that needs one still refuses it, by its schema.
+  const parseJson = app.getDefaultJsonParser('error', 'ignore')
+  app.removeContentTypeParser('application/json')
+  // parseAs: 'string' hands the parser a string (the type allows a Buffer for other settings).
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') return done(null, undefined)
+    parseJson(request, body as string, done)
+  })
 
   app.setErrorHandler((err: FastifyError, request, reply) => {
     // The client left and its synthesis was cancelled: nothing failed and nobody is listening.

@@ -16,7 +16,7 @@ export function ttsBody(maxTextChars: number) {
   return Type.Object(
     {
       text: Type.String({ minLength: 1, maxLength: maxTextChars, description: `Text to speak, up to ${maxTextChars} characters` }),
-      voice_id: VoiceRef,
+      voice_id: Type.Optional(VoiceRef),
       format: Type.Optional(Type.Enum(AUDIO_FORMATS, { type: 'string', default: 'wav', description: 'wav, raw little-endian pcm16, G.711 mulaw/alaw, or mp3' })),
       speed: Type.Optional(Type.Number({ minimum: 0.5, maximum: 2, default: 1 })),
       sample_rate: Type.Optional(Type.Enum(OUTPUT_RATES, { type: 'integer', description: "Output rate; default the voice's own, 8000 for mulaw/alaw" })),
@@ -45,8 +45,11 @@ export default async function ttsRoutes(app: FastifyInstance, { config }: { conf
     },
   }, async (request, reply) => {
     const { text, voice_id, format = 'wav', speed = 1, sample_rate } = request.body
-    const voice = app.voices.find(voice_id)
-    if (!voice) throw new ApiError('voice_not_found', `No voice "${voice_id}"; GET /v1/voices lists them`)
+    const voice = app.voices.find(voice_id ?? config.defaultVoice)
+    if (!voice) {
+      const which = voice_id === undefined ? `The default voice "${config.defaultVoice}" (DEFAULT_VOICE)` : `No voice "${voice_id}"`
+      throw new ApiError('voice_not_found', `${which} is not installed; GET /v1/voices lists the voices`)
+    }
     return speak(app, request, reply, { text, voice, format, speed, sampleRate: sample_rate ?? defaultRate(format, voice.sampleRate) })
   })
 }
