@@ -19,19 +19,18 @@ export interface PolyphaseDesign {
 const designs = new Map<string, PolyphaseDesign>()
 
 /**
- * With r = min(from, to) and P the passband edge (0.45·r unless a cascade asks for less): passband
- * to P, stopband from r - P, cutoff r/2. For downsampling the stopband edge is to - P, so aliases
- * fold only into the band between P and the output Nyquist (0.9–1.0 × it by default); that
- * transition (0.1·r wide instead of 0.05·r) halves the taps. For upsampling the same band is where
- * the first image of the passband edge lands. `pass` is P as a fraction of the input rate.
+ * A Kaiser windowed sinc with its cutoff midway between `pass` and `stop` (both as fractions of the
+ * input rate): its ripple, 85 dB down, is the same in both bands, so the passband is flat to far
+ * better than 0.1 dB. The length follows the transition stop - pass, in input samples per output.
  */
-export function polyphaseDesign(up: number, down: number, pass = 0.45 * Math.min(1, up / down)): PolyphaseDesign {
-  const key = `${up}/${down}/${pass}`
+export function polyphaseDesign(up: number, down: number, pass: number, stop: number): PolyphaseDesign {
+  const key = `${up}/${down}/${pass}/${stop}`
   const cached = designs.get(key)
   if (cached) return cached
-  const rel = Math.min(1, up / down) // r / from
-  if (!(pass > 0 && pass < rel / 2)) throw new RangeError(`passband edge ${pass} must lie below ${rel / 2}`)
-  let taps = kaiserLength(STOPBAND_DB, rel - 2 * pass)
+  const rel = Math.min(1, up / down) // the lower rate over the input rate
+  if (!(pass > 0 && pass < stop && stop <= rel)) throw new RangeError(`band edges ${pass}, ${stop} must rise within (0, ${rel}]`)
+  const width = pass + stop // twice the cutoff, in cycles per input sample
+  let taps = kaiserLength(STOPBAND_DB, stop - pass)
   taps += (4 - (taps % 4)) % 4 // a multiple of 4 for the 4-accumulator loop
   const interpolate = up > MAX_PHASES
   const steps = interpolate ? MAX_PHASES : up
@@ -39,8 +38,8 @@ export function polyphaseDesign(up: number, down: number, pass = 0.45 * Math.min
   // fall 7 dB short, so they are measured and lengthened. Past 64 phases the response is measured
   // on a 64-phase table: the two differ only by images 64+ cycles/sample away, far below 85 dB.
   const probe = Math.min(steps, 64)
-  while (taps <= 64 && stopbandDb(buildTable(taps, rel, probe, false), taps, probe, rel, pass) > -VERIFIED_DB) taps += 4
-  const table = buildTable(taps, rel, steps, interpolate)
+  while (taps <= 64 && stopbandDb(buildTable(taps, width, probe, false), taps, probe, stop) > -VERIFIED_DB) taps += 4
+  const table = buildTable(taps, width, steps, interpolate)
   const design = { up, down, taps, phases: table.length / taps, interpolate, table }
   designs.set(key, design)
   return design
@@ -48,7 +47,7 @@ export function polyphaseDesign(up: number, down: number, pass = 0.45 * Math.min
 
 /** steps rows of taps coefficients (plus one more row when interpolating between phases): row p
  *  holds the kernel for an output p/steps of an input sample after the window's centre. */
-function buildTable(taps: number, rel: number, steps: number, interpolate: boolean): Float64Array {
+function buildTable(taps: number, width: number, steps: number, interpolate: boolean): Float64Array {
   const beta = kaiserBeta(STOPBAND_DB)
   const i0b = besselI0(beta)
   const rows = interpolate ? steps + 1 : steps
@@ -59,7 +58,7 @@ function buildTable(taps: number, rel: number, steps: number, interpolate: boole
     for (let j = 0; j < taps; j++) {
       // Tap j of the window that starts at input n0 - half + 1 for an output at n0 + p/steps.
       const tau = half - 1 - j + p / steps
-      const v = rel * sinc(rel * tau) * kaiserWindow(tau / half, beta, i0b)
+      const v = width * sinc(width * tau) * kaiserWindow(tau / half, beta, i0b)
       table[p * taps + j] = v
       if (p < steps) sum += v
     }
@@ -70,16 +69,15 @@ function buildTable(taps: number, rel: number, steps: number, interpolate: boole
   return table
 }
 
-/** Peak response (dB) of the prototype filter the table samples, over its stopband: from
- *  rel - pass up to where the structure repeats (steps/2) or 2 cycles/input sample past the edge
- *  (the Kaiser kernel's sidelobes only fall further out). A sidelobe is ~1/taps wide: the grid
- *  puts several points on each. */
-function stopbandDb(table: Float64Array, taps: number, steps: number, rel: number, pass: number): number {
+/** Peak response (dB) of the prototype filter the table samples, over its stopband: from `stop`
+ *  up to where the structure repeats (steps/2) or 2 cycles/input sample past the edge (the Kaiser
+ *  kernel's sidelobes only fall further out). A sidelobe is ~1/taps wide: the grid puts several
+ *  points on each. */
+function stopbandDb(table: Float64Array, taps: number, steps: number, stop: number): number {
   // The prototype at steps × the input rate: h[(taps-1-j)·steps + p] = table[p·taps + j].
   const n = taps * steps
   const h = new Float64Array(n)
   for (let p = 0; p < steps; p++) for (let j = 0; j < taps; j++) h[(taps - 1 - j) * steps + p] = table[p * taps + j]
-  const stop = rel - pass
   const end = Math.min(steps / 2, stop + 2)
   let peak = 0
   for (let f = stop; f <= end; f += 0.002) {
@@ -131,9 +129,9 @@ export class PolyphaseResampler {
   private inCount = 0
   private outCount = 0
 
-  /** `pass`: passband edge as a fraction of the input rate (see polyphaseDesign). */
-  constructor(up: number, down: number, pass?: number) {
-    this.d = polyphaseDesign(up, down, pass)
+  /** `pass`, `stop`: the band edges as fractions of the input rate (see polyphaseDesign). */
+  constructor(up: number, down: number, pass: number, stop: number) {
+    this.d = polyphaseDesign(up, down, pass, stop)
     this.buf = new Float64Array(4096 + 2 * this.d.taps)
     this.len = this.lead()
   }
