@@ -218,6 +218,17 @@ describe('Dockerfiles', () => {
       expect(JSON.parse(read('package.json')).dependencies).toHaveProperty('tsx')
     })
 
+    it(`${file}: bakes the voices named in the PIPER_VOICES build argument with npm run voices`, () => {
+      const final = stages(file).at(-1)!
+      expect(final).toMatch(/^ARG PIPER_VOICES=""$/m)
+      expect(final).toMatch(/^ARG PIPER_VOICES_URL=""$/m)
+      // After the source is copied in, before the image drops to the unprivileged user.
+      const bake = final.indexOf('src/cli/voices.ts add $PIPER_VOICES')
+      expect(bake).toBeGreaterThan(final.indexOf('COPY src ./src'))
+      expect(bake).toBeLessThan(final.indexOf('USER tts'))
+      expect(final).toMatch(/MODELS_DIR=\/app\/models/)
+    })
+
     it(`${file}: copies only what exists and what .dockerignore lets through`, () => {
       const ignored = read('.dockerignore').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))
       for (const source of copied(file)) {
