@@ -44,7 +44,7 @@ const PASS = 0.9
  * one (0.9 → 1.0 × the output Nyquist) is the costly one. So downsampling by more than 2 runs in
  * two stages: first to exactly twice the output rate with a wide transition (its stopband only
  * has to start where its aliases would fold into the final band: 2·out - out/2), then the sharp
- * filter at half the input rate it would otherwise run at. 22.05k→8k: 16 taps, then 216, where one
+ * filter at half the input rate it would otherwise run at. 22.05k→8k: 32 taps, then 192, where one
  * step would need 300.
  */
 function plan(from: number, to: number): Stage[] {

@@ -40,12 +40,12 @@ function probeTones(from: number, to: number): number[] {
 
 describe('createResampler', () => {
   it('runs one stage up to 2:1, and a cheap stage to twice the output rate before a larger factor', () => {
-    expect(resamplerStages(16000, 8000)).toEqual(['16000->8000 (1/2, 224 taps)'])
-    expect(resamplerStages(22050, 8000)).toEqual(['22050->16000 (320/441, 16 taps)', '16000->8000 (1/2, 224 taps)'])
-    expect(resamplerStages(24000, 8000)).toEqual(['24000->16000 (2/3, 32 taps)', '16000->8000 (1/2, 224 taps)'])
-    expect(resamplerStages(48000, 8000)).toEqual(['48000->16000 (1/3, 48 taps)', '16000->8000 (1/2, 224 taps)'])
-    expect(resamplerStages(11025, 8000)).toEqual(['11025->8000 (320/441, 160 taps)'])
-    expect(resamplerStages(8000, 48000)).toEqual(['8000->48000 (6/1, 112 taps)'])
+    expect(resamplerStages(16000, 8000)).toEqual(['16000->8000 (1/2, 192 taps)'])
+    expect(resamplerStages(22050, 8000)).toEqual(['22050->16000 (320/441, 32 taps)', '16000->8000 (1/2, 192 taps)'])
+    expect(resamplerStages(24000, 8000)).toEqual(['24000->16000 (2/3, 32 taps)', '16000->8000 (1/2, 192 taps)'])
+    expect(resamplerStages(48000, 8000)).toEqual(['48000->16000 (1/3, 48 taps)', '16000->8000 (1/2, 192 taps)'])
+    expect(resamplerStages(11025, 8000)).toEqual(['11025->8000 (320/441, 144 taps)'])
+    expect(resamplerStages(8000, 48000)).toEqual(['8000->48000 (6/1, 96 taps)'])
     expect(resamplerStages(8000, 8000)).toEqual([])
     const same = createResampler(16000, 16000)
     const x = noise(1000, 1)
