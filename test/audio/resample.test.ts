@@ -40,12 +40,12 @@ function probeTones(from: number, to: number): number[] {
 
 describe('createResampler', () => {
   it('runs one stage up to 2:1, and a cheap stage to twice the output rate before a larger factor', () => {
-    expect(resamplerStages(16000, 8000)).toEqual(['16000->8000 (1/2, 192 taps)'])
-    expect(resamplerStages(22050, 8000)).toEqual(['22050->16000 (320/441, 32 taps)', '16000->8000 (1/2, 192 taps)'])
-    expect(resamplerStages(24000, 8000)).toEqual(['24000->16000 (2/3, 32 taps)', '16000->8000 (1/2, 192 taps)'])
-    expect(resamplerStages(48000, 8000)).toEqual(['48000->16000 (1/3, 48 taps)', '16000->8000 (1/2, 192 taps)'])
+    expect(resamplerStages(16000, 8000)).toEqual(['16000->8000 (1/2, 160 taps)'])
+    expect(resamplerStages(22050, 8000)).toEqual(['22050->16000 (320/441, 32 taps)', '16000->8000 (1/2, 160 taps)'])
+    expect(resamplerStages(24000, 8000)).toEqual(['24000->16000 (2/3, 16 taps)', '16000->8000 (1/2, 160 taps)'])
+    expect(resamplerStages(48000, 8000)).toEqual(['48000->16000 (1/3, 32 taps)', '16000->8000 (1/2, 160 taps)'])
     expect(resamplerStages(11025, 8000)).toEqual(['11025->8000 (320/441, 144 taps)'])
-    expect(resamplerStages(8000, 48000)).toEqual(['8000->48000 (6/1, 96 taps)'])
+    expect(resamplerStages(8000, 48000)).toEqual(['8000->48000 (6/1, 80 taps)'])
     expect(resamplerStages(8000, 8000)).toEqual([])
     const same = createResampler(16000, 16000)
     const x = noise(1000, 1)
@@ -77,13 +77,14 @@ describe('createResampler', () => {
       const y = resample(step, from, to)
       const mid = Math.round((2000 * to) / from)
       const margin = Math.round((200 * to) / from)
-      // Away from the stream's own ends, where the filter sees silence before and after.
-      const low = y.subarray(margin, mid - margin)
-      const high = y.subarray(mid + margin, y.length - margin)
+      // Away from the stream's own ends, where the filter sees silence before and after; up to
+      // the sample or two the step itself passes through, where the ringing is largest.
+      const low = y.subarray(margin, mid - 1)
+      const high = y.subarray(mid + 2, y.length - margin)
       expect(Math.min(...low), `${from}->${to}`).toBe(-32768)
-      expect(Math.max(...low), `${from}->${to}`).toBeLessThan(-30000)
+      expect(Math.max(...low), `${from}->${to}`).toBeLessThan(-15000)
       expect(Math.max(...high), `${from}->${to}`).toBe(32767)
-      expect(Math.min(...high), `${from}->${to}`).toBeGreaterThan(30000)
+      expect(Math.min(...high), `${from}->${to}`).toBeGreaterThan(15000)
     }
   })
 
@@ -206,7 +207,8 @@ describe.skipIf(!hasSox)('against sox', () => {
 
   const speech = new FliteEngine().synthesizeSync(
     // Sibilants put energy right up to 8 kHz: what a filter lets fold back below 4 kHz shows here
-    // (the 0.9–1.0 × Nyquist aliasing of the previous design scored 28.5 dB on this text).
+    // (the 0.9–1.0 × Nyquist aliasing of the previous design scored 28.5 dB on this text; this
+    // one 37.0 dB).
     'Six hundred and sixty six; this is the fastest, cheapest service. She sells sea shells, and six sharp scissors, sir.',
     { voice: 'kal16', speed: 1 },
   )
