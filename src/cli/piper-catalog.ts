@@ -132,6 +132,8 @@ async function download(baseUrl: string, path: string, expected: CatalogFile, pa
       for await (const chunk of body) {
         hash.update(chunk)
         have += chunk.length
+        // More than the catalog's size is not the catalog's file: stop before it fills the disk.
+        if (have > expected.size_bytes) break
         await out.write(chunk)
         opts.onProgress?.(name, have, expected.size_bytes)
       }

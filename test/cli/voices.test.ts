@@ -122,6 +122,7 @@ describe('npm run voices -- add', () => {
   it.each([
     ['a file whose MD5 differs', 'corrupt', /MD5 [0-9a-f]{32} where the catalog says/],
     ['a file shorter than the catalog says', 'short', /bytes where the catalog says/],
+    ['a file longer than the catalog says', 'long', /bytes where the catalog says/],
     ['a 404', '404', /HTTP 404/],
   ] as const)('stops at %s with a clear message and no voice installed', async (_name, how, message) => {
     server.behave(ONNX, how)

@@ -6,9 +6,10 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { piperConfig, testModel } from './piper-model.js'
 
-/** ok; 404; a body shorter than the catalog's size; the right size with a byte changed; the
- *  connection cut halfway (Content-Length promised the whole); headers and a few bytes, then nothing. */
-export type Behaviour = 'ok' | '404' | 'short' | 'corrupt' | 'cut' | 'stall'
+/** ok; 404; a body shorter or longer than the catalog's size; the right size with a byte changed;
+ *  the connection cut halfway (Content-Length promised the whole); headers and a few bytes, then
+ *  nothing. */
+export type Behaviour = 'ok' | '404' | 'short' | 'long' | 'corrupt' | 'cut' | 'stall'
 
 interface Voice {
   key: string
@@ -67,6 +68,7 @@ export async function startVoicesServer(voices: Voice[]): Promise<VoicesServer> 
     if (!name || how === '404') return void res.writeHead(404).end('Entry not found')
     let bytes = files.get(name)!
     if (how === 'short') bytes = bytes.subarray(0, bytes.length - 100)
+    if (how === 'long') bytes = Buffer.concat([bytes, Buffer.alloc(1 << 20)])
     if (how === 'corrupt') {
       bytes = Buffer.from(bytes)
       bytes[bytes.length >> 1] ^= 0xff
