@@ -1,14 +1,10 @@
-// General rational-ratio resampler: a Kaiser windowed-sinc polyphase FIR with integer phase
-// stepping. Output k sits at input time k·M/L (L/M = to/from in lowest terms).
+// General rational-ratio resampler: a polyphase FIR (Remez or Kaiser designed, below) with integer
+// phase stepping, run by the WebAssembly kernel in polyphase-kernel.ts. Output k sits at input
+// time k·M/L (L/M = to/from in lowest terms).
 import { STOPBAND_DB, VERIFIED_DB, besselI0, kaiserBeta, kaiserLength, kaiserWindow, sinc } from './kaiser.js'
 import { concatSamples } from './samples.js'
 import { remezLowpass } from './remez.js'
-import { DOT_BLOCK, createDotKernel, type DotKernel } from './simd-dot.js'
-
-/** Above this many phases the table would get large (odd rate pairs such as 12345→8000): keep
- *  this many and interpolate linearly between neighbouring phases. The error that adds is second
- *  order in 1/MAX_PHASES; the 12345 Hz cases in the tests hold the same 80 dB bounds. */
-export const MAX_PHASES = 1024
+import { DOT_BLOCK, MAX_PHASES, createPolyphaseKernel, type PolyphaseKernel } from './polyphase-kernel.js'
 
 export interface PolyphaseDesign {
   readonly up: number // L
@@ -151,23 +147,17 @@ function responseDb(table: Float64Array, taps: number, steps: number, from: numb
   return [20 * Math.log10(low), 20 * Math.log10(high)]
 }
 
-function toInt16(x: number): number {
-  const v = (x < 0 ? x - 0.5 : x + 0.5) | 0
-  return v > 32767 ? 32767 : v < -32768 ? -32768 : v
-}
-
 /** Input taken per step: push() splits longer chunks, so a resampler's memory is fixed. */
 const BLOCK = 4096
 
 export class PolyphaseResampler {
   private readonly d: PolyphaseDesign
-  private readonly kernel: DotKernel
-  // Views of the kernel's memory: the coefficient table, the input samples, the jobs (a window's
-  // byte address, a row's byte address) and the results.
+  private readonly kernel: PolyphaseKernel
+  // Views of the kernel's memory and where they start: the coefficient table, the input samples,
+  // the outputs.
   private readonly buf: Float32Array
-  private readonly jobs: Int32Array
-  private readonly out: Float32Array
-  private readonly at: { table: number; buf: number; jobs: number; out: number }
+  private readonly out: Int16Array
+  private readonly at: { table: number; buf: number; out: number }
   private len: number
   private pos = 0 // where the next output's window starts in buf
   private phase = 0 // next output's fractional position, in 1/L input samples
@@ -180,18 +170,16 @@ export class PolyphaseResampler {
     // At most taps - 1 samples stay buffered between steps, plus a step's input, plus the
     // silence flush() appends.
     const bufLength = BLOCK + 2 * d.taps
-    const maxJobs = (Math.ceil(((BLOCK + d.taps) * up) / down) + 2) * (d.interpolate ? 2 : 1)
+    const maxOut = Math.ceil(((BLOCK + d.taps) * up) / down) + 2
     const table = 0
     const buf = table + 4 * d.table.length
-    const jobs = buf + 4 * bufLength
-    const out = jobs + 8 * maxJobs
-    this.at = { table, buf, jobs, out }
-    this.kernel = createDotKernel(out + 4 * maxJobs)
+    const out = buf + 4 * bufLength
+    this.at = { table, buf, out }
+    this.kernel = createPolyphaseKernel(out + 2 * maxOut)
     const memory = this.kernel.memory.buffer
     new Float32Array(memory, table, d.table.length).set(d.table)
     this.buf = new Float32Array(memory, buf, bufLength)
-    this.jobs = new Int32Array(memory, jobs, 2 * maxJobs)
-    this.out = new Float32Array(memory, out, maxJobs)
+    this.out = new Int16Array(memory, out, maxOut)
     this.len = this.lead()
   }
 
@@ -243,51 +231,21 @@ export class PolyphaseResampler {
 
   private drain(limit: number): Int16Array {
     const n = this.count(limit)
-    const out = new Int16Array(n)
-    if (n === 0) return out
+    if (n === 0) return new Int16Array(0)
     const { up, down, taps, interpolate } = this.d
-    const stepBytes = 4 * Math.floor(down / up)
+    const stepInt = Math.floor(down / up)
     const stepFrac = down % up
-    const { jobs, at } = this
-    const rowBytes = 4 * taps
-    // Interpolating: two jobs per output, the rows either side of its phase.
-    const fracs = interpolate ? new Float64Array(n) : null
-    let window = at.buf + 4 * this.pos // byte address of the next output's window
-    let phase = this.phase
-    let j = 0
-    for (let q = 0; q < n; q++) {
-      if (fracs) {
-        const scaled = phase * MAX_PHASES
-        const p = Math.floor(scaled / up)
-        fracs[q] = (scaled - p * up) / up
-        jobs[j++] = window
-        jobs[j++] = at.table + p * rowBytes
-        jobs[j++] = window
-        jobs[j++] = at.table + (p + 1) * rowBytes
-      } else {
-        jobs[j++] = window
-        jobs[j++] = at.table + phase * rowBytes
-      }
-      window += stepBytes
-      phase += stepFrac
-      if (phase >= up) {
-        phase -= up
-        window += 4
-      }
-    }
-    const pos = (window - at.buf) >> 2
-    this.kernel.dots(at.jobs, j >> 1, at.out, taps / DOT_BLOCK)
-    const y = this.out
-    if (fracs) {
-      for (let q = 0; q < n; q++) out[q] = toInt16(y[2 * q] + fracs[q] * (y[2 * q + 1] - y[2 * q]))
-    } else {
-      for (let q = 0; q < n; q++) out[q] = toInt16(y[q])
-    }
+    const { at } = this
+    this.kernel.run(at.out, n, at.buf + 4 * this.pos, this.phase, up, 4 * stepInt, stepFrac, at.table, 4 * taps, taps / DOT_BLOCK, interpolate ? 1 : 0)
+    const out = this.out.slice(0, n)
+    // Where the kernel stopped: n steps of M/L input samples on.
+    const frac = this.phase + n * stepFrac
+    const pos = this.pos + n * stepInt + Math.floor(frac / up)
     // Drop what no later output can reach.
     this.buf.copyWithin(0, pos, this.len)
     this.len -= pos
     this.pos = 0
-    this.phase = phase
+    this.phase = frac % up
     this.outCount += n
     return out
   }
