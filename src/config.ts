@@ -24,6 +24,8 @@ export interface Config {
   corsOrigins: string[]
   logLevel: string
   maxTextChars: number
+  /** The voice POST /v1/tts speaks with when a request names none. */
+  defaultVoice: string
   bodyLimitBytes: number
   synthesisWorkers: number
   /** Intra-op threads of each Piper session; 1 by default, since there is already a worker per core. */
@@ -186,6 +188,14 @@ function proxyEntry(entry: string): boolean {
   return bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128))
 }
 
+/** DEFAULT_VOICE: a voice slug or uuid, in the form a request's voice_id takes. Whether such a voice
+ *  exists is known only once the engines have loaded: a request then gets the usual 404. */
+function defaultVoice(env: Env): string {
+  const raw = (env.DEFAULT_VOICE ?? '').trim() || 'slt'
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(raw)) throw new ConfigError(`DEFAULT_VOICE must be a voice id such as slt or piper-en-us-lessac-medium, got "${raw}"`)
+  return raw
+}
+
 /** TRUST_PROXY: true/false, a hop count, or a comma-separated list of addresses/CIDRs. */
 function trustProxy(env: Env): boolean | number | string[] {
   const raw = (env.TRUST_PROXY ?? '').trim()
@@ -246,6 +256,7 @@ export function loadConfig(given: Env = process.env): Config {
     corsOrigins: (env.CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     logLevel: logLevel(env),
     maxTextChars: int(env, 'MAX_TEXT_CHARS', 5000, 1, 1_000_000),
+    defaultVoice: defaultVoice(env),
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 64 * 1024, 1024, 64 * 1024 * 1024),
     synthesisWorkers: int(env, 'SYNTHESIS_WORKERS', availableParallelism(), 1, 256),
     piperThreads: int(env, 'PIPER_THREADS', 1, 1, 256),
@@ -268,5 +279,30 @@ export function loadConfig(given: Env = process.env): Config {
       socketsPerKey: int(env, 'SPEAK_SOCKETS_PER_KEY', 50, 1, 100_000),
       idleMs: int(env, 'SPEAK_IDLE_TIMEOUT', 60, 1, 86_400) * 1000,
     },
+  }
+}
+
+// ---- npm run voices ------------------------------------------------------------------------------
+
+/** The piper-voices repository at a fixed release: voices.json and the voices' folders under it. */
+export const PIPER_VOICES_DEFAULT_URL = 'https://huggingface.co/rhasspy/piper-voices/resolve/v1.0.0/'
+
+export interface VoicesCliConfig {
+  modelsDir: string
+  /** Where voices.json and the voice folders are; a mirror works. Always ends with '/'. */
+  catalogUrl: string
+  /** The running service, told to reload after a change when adminKey is set. */
+  serviceUrl: string
+  adminKey?: string
+}
+
+export function loadVoicesCliConfig(env: Env = process.env): VoicesCliConfig {
+  const catalog = url(env, 'PIPER_VOICES_URL', ['https:', 'http:']) ?? PIPER_VOICES_DEFAULT_URL
+  const port = int(env, 'CHATTERBOX_PORT', int(env, 'PORT', 8004, 0, 65535), 0, 65535)
+  return {
+    modelsDir: resolve(env.MODELS_DIR ?? './models'),
+    catalogUrl: catalog.endsWith('/') ? catalog : `${catalog}/`,
+    serviceUrl: (url(env, 'CALLWAITING_URL', ['https:', 'http:']) ?? `http://127.0.0.1:${port}`).replace(/\/+$/, ''),
+    adminKey: env.CALLWAITING_ADMIN_KEY || undefined,
   }
 }

@@ -1,16 +1,15 @@
-// General rational-ratio resampler: a Kaiser windowed-sinc polyphase FIR with integer phase
-// stepping. Output k sits at input time k·M/L (L/M = to/from in lowest terms).
+// General rational-ratio resampler: a polyphase FIR (Remez or Kaiser designed, below) with integer
+// phase stepping, run by the WebAssembly kernel in polyphase-kernel.ts. Output k sits at input
+// time k·M/L (L/M = to/from in lowest terms).
 import { STOPBAND_DB, VERIFIED_DB, besselI0, kaiserBeta, kaiserLength, kaiserWindow, sinc } from './kaiser.js'
-
-/** Above this many phases the table would get large (odd rate pairs such as 12345→8000): keep
- *  this many and interpolate linearly between neighbouring phases. The error that adds is second
- *  order in 1/MAX_PHASES; the 12345 Hz cases in the tests hold the same 80 dB bounds. */
-export const MAX_PHASES = 1024
+import { concatSamples } from './samples.js'
+import { remezLowpass } from './remez.js'
+import { DOT_BLOCK, MAX_PHASES, createPolyphaseKernel, type PolyphaseKernel } from './polyphase-kernel.js'
 
 export interface PolyphaseDesign {
   readonly up: number // L
   readonly down: number // M
-  readonly taps: number // T, taps per phase (a multiple of 4)
+  readonly taps: number // T, taps per phase (a multiple of DOT_BLOCK)
   readonly phases: number // rows in the table: L, or MAX_PHASES + 1 when interpolating
   readonly interpolate: boolean
   readonly table: Float64Array // phases × taps
@@ -18,71 +17,114 @@ export interface PolyphaseDesign {
 
 const designs = new Map<string, PolyphaseDesign>()
 
+/** How far the passband may stray from 0 dB (the requirement is ±0.1 dB). */
+const PASS_RIPPLE_DB = 0.02
+
+/** Prototypes (phases × taps) up to this long are designed by Remez exchange; longer ones (many
+ *  phases: 8k→48k, 22.05k→16k) by a Kaiser window, since the exchange costs the square of the
+ *  length and their wide transitions make them short per phase anyway. */
+const REMEZ_MAX_LENGTH = 512
+
 /**
- * With r = min(from, to) and P the passband edge (0.45·r unless a cascade asks for less): passband
- * to P, stopband from r - P, cutoff r/2. For downsampling the stopband edge is to - P, so aliases
- * fold only into the band between P and the output Nyquist (0.9–1.0 × it by default); that
- * transition (0.1·r wide instead of 0.05·r) halves the taps. For upsampling the same band is where
- * the first image of the passband edge lands. `pass` is P as a fraction of the input rate.
+ * The filter for `pass` and `stop` (fractions of the input rate): the shortest, in whole blocks of
+ * the SIMD loop, whose measured response holds both bands. Taps are per phase: input samples per
+ * output. The 16k→8k phone filter: 144 taps by Remez; 192 for the best Kaiser window, 224 for
+ * Kaiser's textbook design (cutoff midway, 85 dB ripple in the passband as well).
  */
-export function polyphaseDesign(up: number, down: number, pass = 0.45 * Math.min(1, up / down)): PolyphaseDesign {
-  const key = `${up}/${down}/${pass}`
+export function polyphaseDesign(up: number, down: number, pass: number, stop: number): PolyphaseDesign {
+  const key = `${up}/${down}/${pass}/${stop}`
   const cached = designs.get(key)
   if (cached) return cached
-  const rel = Math.min(1, up / down) // r / from
-  if (!(pass > 0 && pass < rel / 2)) throw new RangeError(`passband edge ${pass} must lie below ${rel / 2}`)
-  let taps = kaiserLength(STOPBAND_DB, rel - 2 * pass)
-  taps += (4 - (taps % 4)) % 4 // a multiple of 4 for the 4-accumulator loop
+  const rel = Math.min(1, up / down) // the lower rate over the input rate
+  if (!(pass > 0 && pass < stop && stop <= rel)) throw new RangeError(`band edges ${pass}, ${stop} must rise within (0, ${rel}]`)
   const interpolate = up > MAX_PHASES
   const steps = interpolate ? MAX_PHASES : up
-  // Long designs meet Kaiser's estimate (measured 84.5 dB at 76 and 152 taps); short ones can
-  // fall 7 dB short, so they are measured and lengthened. Past 64 phases the response is measured
-  // on a 64-phase table: the two differ only by images 64+ cycles/sample away, far below 85 dB.
+  // Past 64 phases the response is measured on a 64-phase table: the two differ only by images
+  // 64+ cycles/sample away, far below 85 dB.
   const probe = Math.min(steps, 64)
-  while (taps <= 64 && stopbandDb(buildTable(taps, rel, probe, false), taps, probe, rel, pass) > -VERIFIED_DB) taps += 4
-  const table = buildTable(taps, rel, steps, interpolate)
-  const design = { up, down, taps, phases: table.length / taps, interpolate, table }
-  designs.set(key, design)
-  return design
+  const roundUp = (n: number) => Math.ceil(n / DOT_BLOCK) * DOT_BLOCK
+  for (let taps = roundUp(kaiserLength(STOPBAND_DB, stop - pass) / 2); ; taps += DOT_BLOCK) {
+    const remez = up * taps <= REMEZ_MAX_LENGTH
+    const build = (rows: number, interp: boolean) => (remez ? remezTable(taps, up, pass, stop) : kaiserTable(taps, pass, stop, rows, interp))
+    const t = build(probe, false)
+    const [low, high] = responseDb(t, taps, probe, 0, pass)
+    if (low < -PASS_RIPPLE_DB || high > PASS_RIPPLE_DB) continue
+    if (responseDb(t, taps, probe, stop, Math.min(probe / 2, stop + 2))[1] > -VERIFIED_DB) continue
+    const table = remez ? t : build(steps, interpolate)
+    const design = { up, down, taps, phases: table.length / taps, interpolate, table }
+    designs.set(key, design)
+    return design
+  }
+}
+
+/** The equiripple prototype at `up` × the input rate (odd length up·taps - 1, its first tap 0), as
+ *  the table of its up phases. Its ripples stand in the ratio the two bands allow. */
+function remezTable(taps: number, up: number, pass: number, stop: number): Float64Array {
+  const passRipple = 10 ** (PASS_RIPPLE_DB / 20) - 1
+  const stopRipple = 10 ** (-VERIFIED_DB / 20)
+  const h = remezLowpass((up * taps - 2) / 2, pass / up, stop / up, passRipple / stopRipple)
+  const table = new Float64Array(up * taps)
+  for (let p = 0; p < up; p++) {
+    for (let j = 0; j < taps; j++) {
+      const i = (taps - 1 - j) * up + p // index into [0, h...]: tap 0 of the prototype is the zero
+      // × up: each phase carries 1/up of the prototype's gain. Not scaled to exactly 1 at DC: DC
+      // sits on a ripple, and moving it there would shift the whole passband off centre.
+      table[p * taps + j] = i === 0 ? 0 : up * h[i - 1]
+    }
+  }
+  return table
+}
+
+/** Kaiser windowed sinc with its cutoff as close to `stop` as the window allows (its half
+ *  transition below): the passband needs only 0.1 dB, not the window's 85 dB. */
+function kaiserTable(taps: number, pass: number, stop: number, steps: number, interpolate: boolean): Float64Array {
+  const halfTransition = (STOPBAND_DB - 7.95) / (14.36 * (taps - 1)) / 2
+  return buildTable(taps, 2 * Math.max(pass, stop - halfTransition), steps, interpolate)
 }
 
 /** steps rows of taps coefficients (plus one more row when interpolating between phases): row p
  *  holds the kernel for an output p/steps of an input sample after the window's centre. */
-function buildTable(taps: number, rel: number, steps: number, interpolate: boolean): Float64Array {
+function buildTable(taps: number, width: number, steps: number, interpolate: boolean): Float64Array {
   const beta = kaiserBeta(STOPBAND_DB)
   const i0b = besselI0(beta)
   const rows = interpolate ? steps + 1 : steps
   const half = taps / 2
   const table = new Float64Array(rows * taps)
-  let sum = 0
   for (let p = 0; p < rows; p++) {
     for (let j = 0; j < taps; j++) {
       // Tap j of the window that starts at input n0 - half + 1 for an output at n0 + p/steps.
       const tau = half - 1 - j + p / steps
-      const v = rel * sinc(rel * tau) * kaiserWindow(tau / half, beta, i0b)
+      const v = width * sinc(width * tau) * kaiserWindow(tau / half, beta, i0b)
       table[p * taps + j] = v
-      if (p < steps) sum += v
     }
   }
-  // Unity gain at DC on average over the phases. Not per phase: forcing each phase to exactly 1
-  // modulates the kernel and measured 4-6 dB worse in the stopband for small L.
+  return normalized(table, steps, taps)
+}
+
+/** Unity gain at DC on average over the phases (the extra interpolation row not counted). Not per
+ *  phase: forcing each phase to exactly 1 modulates the kernel and measured 4-6 dB worse in the
+ *  stopband for small L. */
+function normalized(table: Float64Array, steps: number, taps: number): Float64Array {
+  let sum = 0
+  for (let i = 0; i < steps * taps; i++) sum += table[i]
   for (let i = 0; i < table.length; i++) table[i] *= steps / sum
   return table
 }
 
-/** Peak response (dB) of the prototype filter the table samples, over its stopband: from
- *  rel - pass up to where the structure repeats (steps/2) or 2 cycles/input sample past the edge
- *  (the Kaiser kernel's sidelobes only fall further out). A sidelobe is ~1/taps wide: the grid
- *  puts several points on each. */
-function stopbandDb(table: Float64Array, taps: number, steps: number, rel: number, pass: number): number {
+/** The lowest and highest response (dB) over [from, to] cycles per input sample of the prototype
+ *  filter the table samples. Grid: 0.002 cycles, several points on each sidelobe (~1/taps wide),
+ *  and both ends. Past the stopband edge the Kaiser kernel's sidelobes only fall, so 2 cycles of
+ *  it are enough. */
+function responseDb(table: Float64Array, taps: number, steps: number, from: number, to: number): [number, number] {
   // The prototype at steps × the input rate: h[(taps-1-j)·steps + p] = table[p·taps + j].
   const n = taps * steps
   const h = new Float64Array(n)
   for (let p = 0; p < steps; p++) for (let j = 0; j < taps; j++) h[(taps - 1 - j) * steps + p] = table[p * taps + j]
-  const stop = rel - pass
-  const end = Math.min(steps / 2, stop + 2)
-  let peak = 0
-  for (let f = stop; f <= end; f += 0.002) {
+  const points = Math.ceil((to - from) / 0.002)
+  let low = Infinity
+  let high = 0
+  for (let k = 0; k <= points; k++) {
+    const f = from + ((to - from) * k) / points
     // Rotate a unit phasor instead of calling cos/sin per tap.
     const w = (2 * Math.PI * f) / steps
     const cw = Math.cos(w)
@@ -98,43 +140,46 @@ function stopbandDb(table: Float64Array, taps: number, steps: number, rel: numbe
       sn = c * sw + sn * cw
       c = t
     }
-    peak = Math.max(peak, Math.hypot(re, im) / steps)
+    const gain = Math.hypot(re, im) / steps
+    low = Math.min(low, gain)
+    high = Math.max(high, gain)
   }
-  return 20 * Math.log10(peak)
+  return [20 * Math.log10(low), 20 * Math.log10(high)]
 }
 
-function dot(buf: Float64Array, at: number, table: Float64Array, row: number, taps: number): number {
-  let a0 = 0
-  let a1 = 0
-  let a2 = 0
-  let a3 = 0
-  for (let j = 0; j < taps; j += 4) {
-    a0 += buf[at + j] * table[row + j]
-    a1 += buf[at + j + 1] * table[row + j + 1]
-    a2 += buf[at + j + 2] * table[row + j + 2]
-    a3 += buf[at + j + 3] * table[row + j + 3]
-  }
-  return a0 + a1 + (a2 + a3)
-}
-
-function toInt16(x: number): number {
-  const v = (x < 0 ? x - 0.5 : x + 0.5) | 0
-  return v > 32767 ? 32767 : v < -32768 ? -32768 : v
-}
+/** Input taken per step: push() splits longer chunks, so a resampler's memory is fixed. */
+const BLOCK = 4096
 
 export class PolyphaseResampler {
   private readonly d: PolyphaseDesign
-  private buf: Float64Array
+  private readonly kernel: PolyphaseKernel
+  // Views of the kernel's memory and where they start: the coefficient table, the input samples,
+  // the outputs.
+  private readonly buf: Float32Array
+  private readonly out: Int16Array
+  private readonly at: { table: number; buf: number; out: number }
   private len: number
   private pos = 0 // where the next output's window starts in buf
   private phase = 0 // next output's fractional position, in 1/L input samples
   private inCount = 0
   private outCount = 0
 
-  /** `pass`: passband edge as a fraction of the input rate (see polyphaseDesign). */
-  constructor(up: number, down: number, pass?: number) {
-    this.d = polyphaseDesign(up, down, pass)
-    this.buf = new Float64Array(4096 + 2 * this.d.taps)
+  /** `pass`, `stop`: the band edges as fractions of the input rate (see polyphaseDesign). */
+  constructor(up: number, down: number, pass: number, stop: number) {
+    const d = (this.d = polyphaseDesign(up, down, pass, stop))
+    // At most taps - 1 samples stay buffered between steps, plus a step's input, plus the
+    // silence flush() appends.
+    const bufLength = BLOCK + 2 * d.taps
+    const maxOut = Math.ceil(((BLOCK + d.taps) * up) / down) + 2
+    const table = 0
+    const buf = table + 4 * d.table.length
+    const out = buf + 4 * bufLength
+    this.at = { table, buf, out }
+    this.kernel = createPolyphaseKernel(out + 2 * maxOut)
+    const memory = this.kernel.memory.buffer
+    new Float32Array(memory, table, d.table.length).set(d.table)
+    this.buf = new Float32Array(memory, buf, bufLength)
+    this.out = new Int16Array(memory, out, maxOut)
     this.len = this.lead()
   }
 
@@ -144,16 +189,15 @@ export class PolyphaseResampler {
   }
 
   push(chunk: Int16Array): Int16Array {
-    const need = this.len + chunk.length + this.d.taps
-    if (need > this.buf.length) {
-      const grown = new Float64Array(Math.max(need, this.buf.length * 2))
-      grown.set(this.buf.subarray(0, this.len))
-      this.buf = grown
-    }
-    const buf = this.buf
-    let w = this.len
-    for (let i = 0; i < chunk.length; i++) buf[w++] = chunk[i]
-    this.len = w
+    if (chunk.length <= BLOCK) return this.step(chunk)
+    const parts: Int16Array[] = []
+    for (let at = 0; at < chunk.length; at += BLOCK) parts.push(this.step(chunk.subarray(at, at + BLOCK)))
+    return concatSamples(parts)
+  }
+
+  private step(chunk: Int16Array): Int16Array {
+    this.buf.set(chunk, this.len)
+    this.len += chunk.length
     this.inCount += chunk.length
     return this.drain(Infinity)
   }
@@ -187,38 +231,21 @@ export class PolyphaseResampler {
 
   private drain(limit: number): Int16Array {
     const n = this.count(limit)
-    const out = new Int16Array(n)
-    const { up, down, taps, table, interpolate } = this.d
+    if (n === 0) return new Int16Array(0)
+    const { up, down, taps, interpolate } = this.d
     const stepInt = Math.floor(down / up)
     const stepFrac = down % up
-    const buf = this.buf
-    let pos = this.pos
-    let phase = this.phase
-    for (let q = 0; q < n; q++) {
-      let y: number
-      if (interpolate) {
-        const scaled = phase * MAX_PHASES
-        const p = Math.floor(scaled / up)
-        const frac = (scaled - p * up) / up
-        const y0 = dot(buf, pos, table, p * taps, taps)
-        const y1 = dot(buf, pos, table, (p + 1) * taps, taps)
-        y = y0 + frac * (y1 - y0)
-      } else {
-        y = dot(buf, pos, table, phase * taps, taps)
-      }
-      out[q] = toInt16(y)
-      pos += stepInt
-      phase += stepFrac
-      if (phase >= up) {
-        phase -= up
-        pos++
-      }
-    }
+    const { at } = this
+    this.kernel.run(at.out, n, at.buf + 4 * this.pos, this.phase, up, 4 * stepInt, stepFrac, at.table, 4 * taps, taps / DOT_BLOCK, interpolate ? 1 : 0)
+    const out = this.out.slice(0, n)
+    // Where the kernel stopped: n steps of M/L input samples on.
+    const frac = this.phase + n * stepFrac
+    const pos = this.pos + n * stepInt + Math.floor(frac / up)
     // Drop what no later output can reach.
-    buf.copyWithin(0, pos, this.len)
+    this.buf.copyWithin(0, pos, this.len)
     this.len -= pos
     this.pos = 0
-    this.phase = phase
+    this.phase = frac % up
     this.outCount += n
     return out
   }

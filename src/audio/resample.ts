@@ -1,7 +1,7 @@
 // Streaming band-limited resampling of mono PCM16 between any two integer rates.
-// Quality, for every pair: stopband >= 80 dB (designed for 85), passband flat to 0.9 × the lower
-// Nyquist; aliases may land only in the 0.9–1.0 × output-Nyquist transition band.
-import { HalfBandDecimator, halfBandPairs } from './halfband.js'
+// Quality, for every pair: flat (±0.1 dB) to 0.9 × the lower Nyquist, and >= 80 dB down (designed
+// for 85) from 1.0 × it on: nothing aliases into the output's band, nothing is imaged above the
+// input's. A phone call's 8 kHz audio is clean up to 4 kHz, as sox's is.
 import { PolyphaseResampler, polyphaseDesign } from './polyphase.js'
 import { concatSamples } from './samples.js'
 
@@ -18,8 +18,9 @@ export interface Resampler {
 interface Stage {
   readonly from: number
   readonly to: number
-  /** Half-band pairs, or undefined for a polyphase stage. */
-  readonly pairs?: number
+  /** Passband and stopband edges in Hz. */
+  readonly pass: number
+  readonly stop: number
 }
 
 function gcd(a: number, b: number): number {
@@ -33,55 +34,52 @@ function checkRate(name: string, rate: number): void {
   }
 }
 
+/** The passband, as a fraction of the lower Nyquist. 0.85 would do for the telephone band (3.4 kHz)
+ *  with a third fewer taps, but the transition then takes 3.4–3.9 kHz away from speech that sox
+ *  keeps: measured against sox's 16k→8k of kal16, 33 dB SNR at 0.85, 42 dB at 0.9. */
+const PASS = 0.9
+
 /**
- * Downsampling by more than 2 runs as a cascade whose last stage is the 2:1 half-band: half-bands
- * while the rate stays >= 4× the output, then one polyphase stage to exactly 2× the output, then
- * 2:1. Every stage passes [0, P] (P = 0.45·out) and only has to keep its own aliases out of [0, P]
- * (its stopband starts at its output rate - P): what lands above P is either removed by a later
- * stage or ends in the final transition band. Those wide transitions make the early stages tiny:
- * 22.05k→16k needs 16 taps where 22.05k→8k in one step needs 152.
+ * A filter's cost per output grows with its input rate over its transition width, and the sharp
+ * one (0.9 → 1.0 × the output Nyquist) is the costly one. So downsampling by more than 2 runs in
+ * two stages: first to exactly twice the output rate with a wide transition (its stopband only
+ * has to start where its aliases would fold into the final band: 2·out - out/2), then the sharp
+ * filter at half the input rate it would otherwise run at. 22.05k→8k: 32 taps, then 192, where one
+ * step would need 300.
  */
 function plan(from: number, to: number): Stage[] {
   if (from === to) return []
-  if (from < 2 * to) return [{ from, to }]
-  const pass = 0.45 * to
-  const stages: Stage[] = []
-  let rate = from
-  while (rate % 2 === 0 && rate / 2 >= 2 * to) {
-    stages.push({ from: rate, to: rate / 2, pairs: halfBandPairs((rate / 2 - 2 * pass) / rate) })
-    rate /= 2
-  }
-  if (rate !== 2 * to) stages.push({ from: rate, to: 2 * to })
-  stages.push({ from: 2 * to, to, pairs: halfBandPairs((to - 2 * pass) / (2 * to)) })
-  return stages
+  const nyquist = Math.min(from, to) / 2
+  const pass = PASS * nyquist
+  if (from <= 2 * to) return [{ from, to, pass, stop: nyquist }]
+  return [
+    { from, to: 2 * to, pass, stop: 2 * to - nyquist },
+    { from: 2 * to, to, pass, stop: nyquist },
+  ]
+}
+
+function design(stage: Stage) {
+  const g = gcd(stage.from, stage.to)
+  return { up: stage.to / g, down: stage.from / g, pass: stage.pass / stage.from, stop: stage.stop / stage.from }
 }
 
 /** The stages a rate pair runs through, for tests and diagnostics. */
 export function resamplerStages(fromRate: number, toRate: number): string[] {
   return plan(fromRate, toRate).map((s) => {
-    if (s.pairs !== undefined) return `halfband ${s.from}->${s.to} (${s.pairs} pairs)`
-    const g = gcd(s.from, s.to)
-    const d = polyphaseDesign(s.to / g, s.from / g, passEdge(s, toRate) / s.from)
-    return `polyphase ${s.from}->${s.to} (${d.up}/${d.down}, ${d.taps} taps)`
+    const { up, down, pass, stop } = design(s)
+    return `${s.from}->${s.to} (${up}/${down}, ${polyphaseDesign(up, down, pass, stop).taps} taps)`
   })
 }
 
-/** Passband edge a polyphase stage must keep clean: 0.45 × the lower of its rates, or of the final
- *  output rate inside a cascade. */
-function passEdge(stage: Stage, finalRate: number): number {
-  return 0.45 * Math.min(stage.from, stage.to, finalRate)
-}
-
-function build(stage: Stage, finalRate: number): { push(c: Int16Array): Int16Array; flush(): Int16Array } {
-  if (stage.pairs !== undefined) return new HalfBandDecimator(stage.pairs)
-  const g = gcd(stage.from, stage.to)
-  return new PolyphaseResampler(stage.to / g, stage.from / g, passEdge(stage, finalRate) / stage.from)
+function build(stage: Stage): PolyphaseResampler {
+  const { up, down, pass, stop } = design(stage)
+  return new PolyphaseResampler(up, down, pass, stop)
 }
 
 export function createResampler(fromRate: number, toRate: number): Resampler {
   checkRate('fromRate', fromRate)
   checkRate('toRate', toRate)
-  const stages = plan(fromRate, toRate).map((s) => build(s, toRate))
+  const stages = plan(fromRate, toRate).map(build)
   if (stages.length === 0) {
     // Same rate: hand the chunk on as it is. Callers only read it, and a copy here would
     // duplicate every cached segment on every response.

@@ -117,9 +117,13 @@ export default global(async (app, opts: { bodyLimit: number }) => {
   app.removeContentTypeParser('text/plain')
   // JSON is UTF-8 (RFC 8259). Decoding bad bytes into U+FFFD would store something the client
   // never sent; refuse them instead, then parse as Fastify does (with its prototype-poisoning guard).
+  // A bodiless POST (/v1/calls/:sid/clear, …) from a client that always sends
+  // content-type: application/json has no body to parse: that is no body, not bad JSON. A route
+  // that needs one still refuses it, by its schema.
   const parseJson = app.getDefaultJsonParser('error', 'error')
   app.removeContentTypeParser('application/json')
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    if ((body as Buffer).length === 0) return done(null, undefined)
     if (!isUtf8(body as Buffer)) return done(new ApiError('invalid_json', NOT_UTF8), undefined)
     parseJson(request, (body as Buffer).toString('utf8'), done)
   })

@@ -60,8 +60,15 @@ export function createLogger(level: string, stream?: DestinationStream): Logger 
         err: pino.stdSerializers.err,
       },
     },
-    stream ?? pino.destination(1),
+    stream ?? destination(),
   )
+}
+
+/** JSON lines for containers and log shippers; readable lines for a person at a terminal. The
+ *  pretty printer runs in pino's transport thread, off the event loop that serves requests. */
+function destination(): DestinationStream {
+  if (!process.stdout.isTTY) return pino.destination(1)
+  return pino.transport({ target: 'pino-pretty', options: { destination: 1, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } })
 }
 
 /** Fastify's trustProxy from ours: a hop count becomes "trust the nearest n hops". */

@@ -2,6 +2,7 @@
 import { Type, type Static } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../config.js'
+import { ApiError } from '../errors.js'
 import { AUDIO_FORMATS, defaultRate } from '../audio/encoder.js'
 import { read } from '../speech/read.js'
 import { replyWithAudio } from '../http/audio-reply.js'
@@ -11,7 +12,7 @@ export function ttsBody(maxTextChars: number) {
   return Type.Object(
     {
       text: Type.String({ minLength: 1, maxLength: maxTextChars, description: `Text to speak, up to ${maxTextChars} characters` }),
-      voice_id: VoiceRef,
+      voice_id: Type.Optional(VoiceRef),
       format: Type.Optional(Type.Enum(AUDIO_FORMATS, { type: 'string', default: 'wav', description: 'wav, raw little-endian pcm16, G.711 mulaw/alaw, or mp3' })),
       speed: Type.Optional(Speed),
       sample_rate: Type.Optional(OutputRate),
@@ -40,7 +41,11 @@ export default async function ttsRoutes(app: FastifyInstance, { config }: { conf
     },
   }, async (request, reply) => {
     const { text, voice_id, format = 'wav', speed = 1, sample_rate } = request.body
-    const voice = app.voices.get(voice_id)
+    // No voice_id: the service's default, which an operator may have set to one not installed.
+    if (voice_id === undefined && !app.voices.find(config.defaultVoice)) {
+      throw new ApiError('voice_not_found', `The default voice "${config.defaultVoice}" (DEFAULT_VOICE) is not installed; GET /v1/voices lists the voices`)
+    }
+    const voice = app.voices.get(voice_id ?? config.defaultVoice)
     const segments = read(text, voice.info, speed)
     return replyWithAudio(app, request, reply, { text, segments, voice, format, sampleRate: sample_rate ?? defaultRate(format, voice.sampleRate) })
   })

@@ -1,5 +1,10 @@
-import { describe, expect, it } from 'vitest'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
 import fc from 'fast-check'
+import { FliteEngine } from '../../src/speech/engines/flite.js'
 import { createResampler, resample, resamplerStages } from '../../src/audio/resample.js'
 import { amplitudeAt, chirp, concat, dB, fold, noise, rms, tones } from './signals.js'
 
@@ -8,7 +13,9 @@ const TO = [8000, 16000, 22050, 24000, 44100, 48000, 12345]
 const PAIRS: [number, number][] = FROM.flatMap((f) => TO.filter((t) => t !== f).map((t): [number, number] => [f, t]))
 
 const STOP_DB = -80
-const PASS_DB = 0.5
+const PASS_DB = 0.1
+/** Flat to this fraction of the lower rate: 0.9 × its Nyquist (the issue asks at least 0.85). */
+const PASS_EDGE = 0.45
 const AMP = 29000
 
 /** Resamples 1.5 s of a tone and measures the output over the middle second (exact 1 Hz bins). */
@@ -21,23 +28,24 @@ function throughTone(from: number, to: number, f: number, amplitude = AMP) {
 /** Input tones worth checking for a pair: passband ones, and for downsampling stopband ones. */
 function probeTones(from: number, to: number): number[] {
   const r = Math.min(from, to)
-  const probes = [997, Math.floor(0.45 * r) - 3]
+  const probes = [997, Math.floor(PASS_EDGE * r) - 3]
   if (to < from) {
-    for (const f of [Math.ceil(0.55 * to) + 10, Math.round(0.8 * to), to - 150, Math.floor(from / 2) - 90]) {
-      if (f >= 0.55 * to + 5 && f < from / 2 - 20) probes.push(f)
+    // From just past the output's Nyquist on: nothing there may fold back into the output.
+    for (const f of [Math.ceil(0.5 * to) + 10, Math.round(0.6 * to), Math.round(0.8 * to), to - 150, Math.floor(from / 2) - 90]) {
+      if (f >= 0.5 * to + 5 && f < from / 2 - 20) probes.push(f)
     }
   }
   return [...new Set(probes)]
 }
 
 describe('createResampler', () => {
-  it('uses one half-band stage for exact 2:1, a cascade ending in one for larger factors', () => {
-    expect(resamplerStages(16000, 8000)).toEqual(['halfband 16000->8000 (27 pairs)'])
-    expect(resamplerStages(48000, 24000)).toEqual(['halfband 48000->24000 (27 pairs)'])
-    expect(resamplerStages(44100, 22050)).toEqual(['halfband 44100->22050 (27 pairs)'])
-    expect(resamplerStages(22050, 8000)).toEqual(['polyphase 22050->16000 (320/441, 16 taps)', 'halfband 16000->8000 (27 pairs)'])
-    expect(resamplerStages(48000, 8000)).toHaveLength(3)
-    expect(resamplerStages(11025, 8000)).toEqual(['polyphase 11025->8000 (320/441, 76 taps)'])
+  it('runs one stage up to 2:1, and a cheap stage to twice the output rate before a larger factor', () => {
+    expect(resamplerStages(16000, 8000)).toEqual(['16000->8000 (1/2, 160 taps)'])
+    expect(resamplerStages(22050, 8000)).toEqual(['22050->16000 (320/441, 32 taps)', '16000->8000 (1/2, 160 taps)'])
+    expect(resamplerStages(24000, 8000)).toEqual(['24000->16000 (2/3, 16 taps)', '16000->8000 (1/2, 160 taps)'])
+    expect(resamplerStages(48000, 8000)).toEqual(['48000->16000 (1/3, 32 taps)', '16000->8000 (1/2, 160 taps)'])
+    expect(resamplerStages(11025, 8000)).toEqual(['11025->8000 (320/441, 144 taps)'])
+    expect(resamplerStages(8000, 48000)).toEqual(['8000->48000 (6/1, 80 taps)'])
     expect(resamplerStages(8000, 8000)).toEqual([])
     const same = createResampler(16000, 16000)
     const x = noise(1000, 1)
@@ -69,13 +77,14 @@ describe('createResampler', () => {
       const y = resample(step, from, to)
       const mid = Math.round((2000 * to) / from)
       const margin = Math.round((200 * to) / from)
-      // Away from the stream's own ends, where the filter sees silence before and after.
-      const low = y.subarray(margin, mid - margin)
-      const high = y.subarray(mid + margin, y.length - margin)
+      // Away from the stream's own ends, where the filter sees silence before and after; up to
+      // the sample or two the step itself passes through, where the ringing is largest.
+      const low = y.subarray(margin, mid - 1)
+      const high = y.subarray(mid + 2, y.length - margin)
       expect(Math.min(...low), `${from}->${to}`).toBe(-32768)
-      expect(Math.max(...low), `${from}->${to}`).toBeLessThan(-30000)
+      expect(Math.max(...low), `${from}->${to}`).toBeLessThan(-15000)
       expect(Math.max(...high), `${from}->${to}`).toBe(32767)
-      expect(Math.min(...high), `${from}->${to}`).toBeGreaterThan(30000)
+      expect(Math.min(...high), `${from}->${to}`).toBeGreaterThan(15000)
     }
   })
 
@@ -113,10 +122,10 @@ describe('createResampler', () => {
     )
   })
 
-  it('is flat within 0.5 dB up to 0.9 × the lower Nyquist', () => {
+  it('is flat within 0.1 dB up to 0.9 × the lower Nyquist', () => {
     for (const [from, to] of PAIRS) {
       const r = Math.min(from, to)
-      const freqs = [50, 300, 1000, Math.round(0.2 * r) + 1, Math.round(0.3 * r) + 2, Math.round(0.4 * r) + 3, Math.floor(0.45 * r)]
+      const freqs = [50, 300, 1000, Math.round(0.2 * r) + 1, Math.round(0.3 * r) + 2, Math.round(0.4 * r) + 3, Math.floor(PASS_EDGE * r)]
       const y = resample(tones(Math.round(1.5 * from), from, freqs, 4000), from, to)
       for (const f of freqs) {
         const gain = dB(amplitudeAt(y, to, f, Math.round(0.25 * to), to) / 4000)
@@ -125,7 +134,7 @@ describe('createResampler', () => {
     }
   })
 
-  it('keeps every alias and image >= 80 dB below a passband tone of the same level', () => {
+  it('keeps every alias and image >= 80 dB below a passband tone of the same level, from 1.0 × the Nyquist on', () => {
     for (const [from, to] of PAIRS) {
       const r = Math.min(from, to)
       const reference = throughTone(from, to, 997)(997)
@@ -136,7 +145,7 @@ describe('createResampler', () => {
         const unwanted = new Set<number>()
         for (let k = 0; k * from <= to + from; k++) {
           for (const F of [k * from - f, k * from + f].map(Math.abs)) {
-            if (F < 0.55 * r) wanted.add(fold(F, to)) // passband or transition band
+            if (F < 0.5 * r) wanted.add(fold(F, to)) // passband or transition band
             else unwanted.add(fold(F, to))
           }
         }
@@ -153,17 +162,69 @@ describe('createResampler', () => {
   it('sweeps: a stopband chirp comes out >= 80 dB below a passband chirp, and the passband one is flat', () => {
     for (const [from, to] of [[16000, 8000], [22050, 8000], [24000, 8000], [44100, 8000], [48000, 8000], [48000, 16000], [8000, 16000], [8000, 48000]]) {
       const r = Math.min(from, to)
-      const pass = chirp(2, from, 50, 0.45 * r - 50, AMP)
+      const pass = chirp(2, from, 50, PASS_EDGE * r - 50, AMP)
       const passOut = resample(pass, from, to)
       const edge = Math.round(0.3 * to)
       const level = dB(rms(passOut, edge, passOut.length - edge) / rms(pass, Math.round(0.3 * from), pass.length - Math.round(0.3 * from)))
       expect(Math.abs(level), `${from}->${to} passband sweep ${level.toFixed(3)} dB`).toBeLessThanOrEqual(PASS_DB)
       if (to < from) {
-        const stop = chirp(2, from, 0.55 * to + 300, from / 2 - 100, AMP)
+        const stop = chirp(2, from, 0.5 * to + 300, from / 2 - 100, AMP)
         const stopOut = resample(stop, from, to)
         const ratio = dB(rms(stopOut) / rms(passOut))
         expect(ratio, `${from}->${to} stopband sweep ${ratio.toFixed(1)} dB`).toBeLessThanOrEqual(STOP_DB)
       }
+    }
+  })
+})
+
+const hasSox = spawnSync('sox', ['--version']).status === 0
+
+describe.skipIf(!hasSox)('against sox', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'resample-sox-'))
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+  /** sox's own conversion (its default, alias-free `rate`) of raw PCM16, as PCM16. */
+  function sox(x: Int16Array, from: number, to: number): Int16Array {
+    const input = join(dir, `in-${from}.raw`)
+    const output = join(dir, `out-${to}.raw`)
+    writeFileSync(input, Buffer.from(x.buffer, x.byteOffset, x.byteLength))
+    const raw = (rate: number) => ['-t', 'raw', '-r', String(rate), '-e', 'signed', '-b', '16', '-c', '1']
+    const run = spawnSync('sox', ['-D', ...raw(from), input, ...raw(to), output])
+    expect(run.status, String(run.stderr)).toBe(0)
+    const bytes = readFileSync(output)
+    return new Int16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2).slice()
+  }
+
+  function snr(ref: Int16Array, got: Int16Array): number {
+    let signal = 0
+    let noise = 0
+    for (let i = 0; i < Math.min(ref.length, got.length); i++) {
+      signal += ref[i] * ref[i]
+      noise += (ref[i] - got[i]) ** 2
+    }
+    return 10 * Math.log10(signal / noise)
+  }
+
+  const speech = new FliteEngine().synthesizeSync(
+    // Sibilants put energy right up to 8 kHz: what a filter lets fold back below 4 kHz shows here
+    // (the 0.9–1.0 × Nyquist aliasing of the previous design scored 28.5 dB on this text; this
+    // one 37.0 dB).
+    'Six hundred and sixty six; this is the fastest, cheapest service. She sells sea shells, and six sharp scissors, sir.',
+    { voice: 'kal16', speed: 1 },
+  )
+
+  it('turns kal16 speech into 8 kHz within 35 dB SNR of what sox makes of it', () => {
+    const ours = resample(speech, 16000, 8000)
+    const theirs = sox(speech, 16000, 8000)
+    expect(Math.abs(ours.length - theirs.length)).toBeLessThanOrEqual(1)
+    expect(snr(theirs, ours)).toBeGreaterThanOrEqual(35)
+  })
+
+  it('does the same through the two-stage path, from 22.05 and 24 kHz', () => {
+    for (const rate of [22050, 24000]) {
+      const input = sox(speech, 16000, rate)
+      const value = snr(sox(input, rate, 8000), resample(input, rate, 8000))
+      expect(value, `${rate} Hz: ${value.toFixed(1)} dB`).toBeGreaterThanOrEqual(35)
     }
   })
 })

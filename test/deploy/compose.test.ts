@@ -265,6 +265,17 @@ describe('Dockerfiles', () => {
       expect(JSON.parse(read('package.json')).dependencies).toHaveProperty('tsx')
     })
 
+    it(`${file}: bakes the voices named in the PIPER_VOICES build argument with npm run voices`, () => {
+      const final = stages(file).at(-1)!
+      expect(final).toMatch(/^ARG PIPER_VOICES=""$/m)
+      expect(final).toMatch(/^ARG PIPER_VOICES_URL=""$/m)
+      // After the source is copied in, before the image drops to the unprivileged user.
+      const bake = final.indexOf('src/cli/voices.ts add $PIPER_VOICES')
+      expect(bake).toBeGreaterThan(final.indexOf('COPY src ./src'))
+      expect(bake).toBeLessThan(final.indexOf('USER tts'))
+      expect(final).toMatch(/MODELS_DIR=\/app\/models/)
+    })
+
     it(`${file}: copies only what exists and what .dockerignore lets through`, () => {
       const ignored = read('.dockerignore').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))
       for (const source of copied(file)) {
@@ -275,17 +286,18 @@ describe('Dockerfiles', () => {
     })
   }
 
-  it('Dockerfile.cpu: current Node LTS, the CUDA download skipped', () => {
+  it('Dockerfile.cpu: current Node LTS, the CUDA download skipped by a setting npm knows', () => {
     const text = read('Dockerfile.cpu')
     expect(text).toMatch(/^ARG NODE_VERSION=(22|24|26)$/m)
-    expect(text).toMatch(/ONNXRUNTIME_NODE_INSTALL=skip/)
-    expect(read('.npmrc')).toContain('onnxruntime-node-install=skip')
+    expect(text).not.toMatch(/install\.js/)
+    const npmrc = read('.npmrc').split('\n').filter((l) => l.trim() && !l.startsWith('#'))
+    expect(npmrc).toEqual(['ignore-scripts=true'])
   })
 
   it('Dockerfile.gpu: CUDA 12 + cuDNN runtime base, onnxruntime\'s CUDA provider checked at build, TTS_DEVICE=cuda', () => {
     const text = read('Dockerfile.gpu')
     expect(text).toMatch(/^ARG CUDA_IMAGE=nvidia\/cuda:12\.\d+\.\d+-cudnn-runtime-ubuntu(22|24)\.04$/m)
-    expect(text).toContain('--onnxruntime-node-install=cuda12')
+    expect(text).toContain('ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js')
     expect(text).toContain('test -f "$ort/libonnxruntime_providers_cuda.so"')
     expect(text).toMatch(/TTS_DEVICE=cuda/)
   })

@@ -4,6 +4,7 @@ import { request as httpRequest } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseWav } from '../../src/audio/wav.js'
 import { hashKey } from '../../src/store/keys.js'
+import { loadConfig } from '../../src/config.js'
 import { errorOf, post, startApp, type TestApp } from '../helpers/app.js'
 import { mp3Info, postRaw, soxInfo } from './audio.js'
 import { read } from '../../src/speech/read.js'
@@ -101,6 +102,31 @@ describe('formats', () => {
     const out = await tts({ voice_id: kal.id })
     expect(out.status).toBe(200)
     expect(parseWav(out.body).sampleRate).toBe(kal.sample_rate)
+  })
+
+  it('speaks with DEFAULT_VOICE (slt unless set) when the request names no voice', async () => {
+    const res = await postRaw(t.url, '/v1/tts', { text: 'Hello.', format: 'pcm16' }, { 'x-api-key': key })
+    expect(res.status).toBe(200)
+    const slt = await postRaw(t.url, '/v1/tts', { text: 'Hello.', format: 'pcm16', voice_id: 'slt' }, { 'x-api-key': key })
+    const kal = await postRaw(t.url, '/v1/tts', { text: 'Hello.', format: 'pcm16', voice_id: 'kal' }, { 'x-api-key': key })
+    expect(res.body.equals(slt.body)).toBe(true)
+    expect(res.body.equals(kal.body)).toBe(false)
+  })
+
+  it('says so when DEFAULT_VOICE names a voice that is not installed', async () => {
+    const other = await startApp({ defaultVoice: 'piper-not-here' }, { shareWith: t })
+    try {
+      const res = await post(other.url, '/v1/tts', { text: 'Hi.' }, { 'x-api-key': await other.key() })
+      expect(res.status).toBe(404)
+      const err = await errorOf(res)
+      expect(err.code).toBe('voice_not_found')
+      expect(err.message).toMatch(/DEFAULT_VOICE/)
+    } finally {
+      await other.close()
+    }
+    expect(loadConfig({}).defaultVoice).toBe('slt')
+    expect(loadConfig({ DEFAULT_VOICE: 'piper-en-us-lessac-medium' }).defaultVoice).toBe('piper-en-us-lessac-medium')
+    expect(() => loadConfig({ DEFAULT_VOICE: 'slt; rm -rf' })).toThrow(/DEFAULT_VOICE must be a voice id/)
   })
 
   it('refuses an unknown voice with 404 voice_not_found', async () => {
