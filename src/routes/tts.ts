@@ -1,11 +1,13 @@
-// POST /v1/tts: text in, audio streamed back as it is synthesized.
+// POST /v1/tts: text in, audio streamed back as it is synthesized; /v1/tts/with-timestamps: the
+// audio and the time of every word, in one JSON answer.
 import { Type, type Static } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../config.js'
 import { ApiError } from '../errors.js'
 import { AUDIO_FORMATS, defaultRate } from '../audio/encoder.js'
 import { read } from '../speech/read.js'
-import { replyWithAudio } from '../http/audio-reply.js'
+import { replyWithAudio, type AudioRequest } from '../http/audio-reply.js'
+import { timedAudio } from '../http/timed-audio.js'
 import { keySecurity, protectedErrors, errorRef, OutputRate, Speed, VoiceRef } from '../http/schemas.js'
 
 export function ttsBody(maxTextChars: number) {
@@ -39,14 +41,40 @@ export default async function ttsRoutes(app: FastifyInstance, { config }: { conf
         ...protectedErrors,
       },
     },
-  }, async (request, reply) => {
-    const { text, voice_id, format = 'wav', speed = 1, sample_rate } = request.body
+  }, async (request, reply) => replyWithAudio(app, request, reply, audioRequest(request.body)))
+
+  const Word = Type.Object({
+    word: Type.String({ description: 'As spoken' }),
+    start: Type.Number({ description: 'Seconds from the start of the audio' }),
+    end: Type.Number(),
+    text_start: Type.Integer({ description: 'The characters of `text` it was read from (UTF-16 offsets, end exclusive)' }),
+    text_end: Type.Integer(),
+  })
+  app.post<{ Body: Static<typeof Body> }>('/v1/tts/with-timestamps', {
+    onRequest: app.requireKey('tts'),
+    schema: {
+      summary: 'Synthesize speech, with the time of every word',
+      description: 'The whole audio, base64-encoded, and each spoken word with its times and the characters of the text it came from.',
+      tags: ['tts'],
+      security: keySecurity,
+      body: Body,
+      response: {
+        200: Type.Object({ audio_base64: Type.String(), format: Type.String(), sample_rate: Type.Integer(), words: Type.Array(Word) }),
+        404: errorRef,
+        413: errorRef,
+        415: errorRef,
+        ...protectedErrors,
+      },
+    },
+  }, async (request) => timedAudio(app, request, audioRequest(request.body)))
+
+  /** The body read once: its voice (the service's default when it names none), segments and output. */
+  function audioRequest({ text, voice_id, format = 'wav', speed = 1, sample_rate }: Static<typeof Body>): AudioRequest {
     // No voice_id: the service's default, which an operator may have set to one not installed.
     if (voice_id === undefined && !app.voices.find(config.defaultVoice)) {
       throw new ApiError('voice_not_found', `The default voice "${config.defaultVoice}" (DEFAULT_VOICE) is not installed; GET /v1/voices lists the voices`)
     }
     const voice = app.voices.get(voice_id ?? config.defaultVoice)
-    const segments = read(text, voice.info, speed)
-    return replyWithAudio(app, request, reply, { text, segments, voice, format, sampleRate: sample_rate ?? defaultRate(format, voice.sampleRate) })
-  })
+    return { text, segments: read(text, voice.info, speed), voice, format, sampleRate: sample_rate ?? defaultRate(format, voice.sampleRate) }
+  }
 }
