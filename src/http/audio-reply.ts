@@ -9,6 +9,7 @@ import { ApiError } from '../errors.js'
 import { prefetch } from '../speech/prefetch.js'
 import type { Segment } from '../speech/read.js'
 import type { CatalogVoice } from '../store/voice-catalog.js'
+import type { Bill } from '../usage/metering.js'
 
 export interface AudioRequest {
   /** As the client sent it: what the characters are counted on. */
@@ -22,11 +23,17 @@ export interface AudioRequest {
 
 export const nothingToSay = (what = 'text') => new ApiError('validation_failed', `${what} has nothing that can be spoken`)
 
-export async function replyWithAudio(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, p: AudioRequest): Promise<FastifyReply> {
+/** The request's bill, told what is spoken, with the text's characters taken from the quota. */
+export async function charge(request: FastifyRequest, p: AudioRequest): Promise<Bill> {
   const bill = request.meter!
   Object.assign(bill, { voice: p.voice.slug, format: p.format })
   if (p.segments.length === 0) throw nothingToSay()
   await bill.charge(p.text)
+  return bill
+}
+
+export async function replyWithAudio(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, p: AudioRequest): Promise<FastifyReply> {
+  const bill = await charge(request, p)
 
   const started = performance.now()
   const controller = new AbortController()

@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { createEncoder, encodeChunks } from '../audio/encoder.js'
 import type { SpeechChunk } from '../speech/synthesizer.js'
-import { nothingToSay, type AudioRequest } from './audio-reply.js'
+import { charge, type AudioRequest } from './audio-reply.js'
 
 export interface TimedWord {
   word: string
@@ -25,10 +25,7 @@ export interface TimedAudio {
 const seconds = (samples: number, rate: number) => Math.round((samples / rate) * 1e4) / 1e4
 
 export async function timedAudio(app: FastifyInstance, request: FastifyRequest, p: AudioRequest): Promise<TimedAudio> {
-  const bill = request.meter!
-  Object.assign(bill, { voice: p.voice.slug, format: p.format })
-  if (p.segments.length === 0) throw nothingToSay()
-  await bill.charge(p.text)
+  const bill = await charge(request, p)
   const started = performance.now()
   const controller = new AbortController()
   const onClose = () => controller.abort()
