@@ -171,6 +171,7 @@ export default async function callsRoutes(app: FastifyInstance, { config }: { co
   const SayResult = Type.Object({
     utterance_id: Type.Integer(),
     status: Type.Union(['queued', 'played', 'interrupted', 'ended', 'failed'].map((s) => Type.Literal(s))),
+    heard: Type.Optional(Type.String({ description: 'With ?wait=played: the words the caller heard to their end (all of them once played)' })),
   })
 
   app.post<{ Params: Static<typeof CallSidParam>; Body: Static<typeof SayBody>; Querystring: { wait?: 'played' } }>('/v1/calls/:callSid/say', {
@@ -190,7 +191,7 @@ export default async function callsRoutes(app: FastifyInstance, { config }: { co
     const wait = request.query.wait === 'played'
     const result = await hub.say(callSid, { text: request.body.text, voice, interrupt: request.body.interrupt, wait }).catch(commandError)
     if (!result) throw notLive(callSid)
-    return reply.code(wait ? 200 : 202).send({ utterance_id: result.utterance, status: result.outcome ?? 'queued' })
+    return reply.code(wait ? 200 : 202).send({ utterance_id: result.utterance, status: result.outcome ?? 'queued', heard: result.heard })
   })
 
   app.post<{ Params: Static<typeof CallSidParam> }>('/v1/calls/:callSid/clear', {

@@ -7,21 +7,55 @@ import { createFramer, FRAME_BYTES } from '../audio/frames.js'
 import type { VoiceInfo } from '../speech/engine.js'
 import { prefetch, type Prefetched } from '../speech/prefetch.js'
 import { read, type Segment } from '../speech/read.js'
-import type { SpeechChunk, Synthesizer } from '../speech/synthesizer.js'
-import type { DropReason, Playout } from './playout.js'
+import type { SpeechChunk, SpokenWord, Synthesizer } from '../speech/synthesizer.js'
+import { FRAME_MS, type DropReason, type Playout } from './playout.js'
 
 /** Audio encoded at a time: a few frames' worth. */
 const SLICE_MS = 80
 
 export type Outcome = 'played' | 'interrupted' | 'ended' | 'failed'
 
-export interface Utterance {
-  id: number
-  text: string
-  voice: VoiceInfo
+/**
+ * One `say`: its speech, how it ended, and what the caller heard of it. Each word's end is placed in
+ * the call's frames from the engine's word timings; the words heard are those whose end had played
+ * (by echoed marks) when the utterance ended, so speech cleared by a barge-in is never counted.
+ */
+export class Utterance {
   /** Settles once its last mark is echoed, or when it is cleared, fails or the call ends. */
-  done: Promise<Outcome>
-  settle(o: Outcome): void
+  readonly done: Promise<Outcome>
+  /** The call's frame count when its first frame went out. */
+  startFrame: number | null = null
+  private readonly words: { word: string; endMs: number }[] = []
+  private heardWords: string[] = []
+  private resolve!: (o: Outcome) => void
+  private settled = false
+
+  constructor(
+    readonly id: number,
+    readonly text: string,
+    readonly voice: VoiceInfo,
+    private readonly playout: Playout,
+  ) {
+    this.done = new Promise((r) => (this.resolve = r))
+  }
+
+  /** A segment's words, `offsetMs` into the utterance's audio. */
+  addWords(words: SpokenWord[], offsetMs: number, rate: number): void {
+    for (const w of words) this.words.push({ word: w.word, endMs: offsetMs + (w.end / rate) * 1000 })
+  }
+
+  /** The words the caller heard to their end. */
+  heard(): string {
+    return this.heardWords.join(' ')
+  }
+
+  settle(o: Outcome): void {
+    if (this.settled) return
+    this.settled = true
+    const playedMs = this.startFrame === null ? 0 : (this.playout.framesPlayed - this.startFrame) * FRAME_MS
+    this.heardWords = this.words.filter((w) => o === 'played' || w.endMs <= playedMs).map((w) => w.word)
+    this.resolve(o)
+  }
 }
 
 export class QueueFullError extends Error {}
@@ -44,18 +78,6 @@ export interface SpeakerDeps {
   live(): boolean
   warn(o: object, m: string): void
   maxQueued: number
-}
-
-function utterance(id: number, text: string, voice: VoiceInfo): Utterance {
-  let resolve!: (o: Outcome) => void
-  const done = new Promise<Outcome>((r) => (resolve = r))
-  let settled = false
-  const settle = (o: Outcome) => {
-    if (settled) return
-    settled = true
-    resolve(o)
-  }
-  return { id, text, voice, done, settle }
 }
 
 export class Speaker {
@@ -91,7 +113,7 @@ export class Speaker {
 
   say(text: string, voice: VoiceInfo): Utterance {
     if (this.queue.length >= this.d.maxQueued) throw new QueueFullError('too much speech is queued on this call')
-    const u = utterance(this.nextId++, text, voice)
+    const u = new Utterance(this.nextId++, text, voice, this.d.playout)
     this.queue.push(u)
     void this.pump()
     return u
@@ -152,11 +174,17 @@ export class Speaker {
     const stale = () => gen !== playout.generation || !this.d.live()
     const send = async (frame: Uint8Array) => {
       if (!(await playout.room(stale))) return false
+      u.startFrame ??= playout.framesSent
       this.d.sendMedia(Buffer.from(frame.buffer, frame.byteOffset, FRAME_BYTES).toString('base64'))
       playout.sent()
       return true
     }
+    let audioMs = 0
+    let segmentMs = 0
     const after = (chunk: SpeechChunk) => {
+      audioMs += (chunk.samples.length / u.voice.sampleRate) * 1000
+      if (chunk.words) u.addWords(chunk.words, segmentMs, u.voice.sampleRate)
+      if (chunk.last) segmentMs = audioMs
       if (stale()) return false
       // Draining: this segment is complete; the rest of the text is not started.
       if (chunk.last && this.draining) return false
