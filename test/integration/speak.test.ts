@@ -238,3 +238,49 @@ describe('/v1/speak', () => {
     for (const r of rows) expect(r.audio_ms).toBeGreaterThan(300)
   })
 })
+
+describe('word timings', () => {
+  const TEXT = 'Your total is $42. Thank you, Dr. Smith!'
+
+  it('POST /v1/tts/with-timestamps: the same audio as /v1/tts, and every word with its time and the characters it came from', async () => {
+    const body = { text: TEXT, voice_id: 'slt', format: 'pcm16', sample_rate: 16000 }
+    const res = await post(t.url, '/v1/tts/with-timestamps', body, { 'x-api-key': key })
+    expect(res.status).toBe(200)
+    const json = (await res.json()) as { audio_base64: string; format: string; sample_rate: number; words: { word: string; start: number; end: number; text_start: number; text_end: number }[] }
+    expect(json).toMatchObject({ format: 'pcm16', sample_rate: 16000 })
+    const audio = Buffer.from(json.audio_base64, 'base64')
+    expect(audio.equals(await restAudio(TEXT, body))).toBe(true)
+    const seconds = audio.length / 2 / 16000
+    expect(json.words.map((w) => w.word.replace(/[.,!?]$/, ''))).toEqual(['Your', 'total', 'is', 'forty-two', 'dollars', 'Thank', 'you', 'Doctor', 'Smith'])
+    expect(json.words.map((w) => TEXT.slice(w.text_start, w.text_end))).toEqual(['Your', 'total', 'is', '$42.', '$42.', 'Thank', 'you,', 'Dr.', 'Smith!'])
+    for (const [i, w] of json.words.entries()) {
+      expect(w.end).toBeGreaterThan(w.start)
+      expect(w.end).toBeLessThanOrEqual(seconds + 1e-3)
+      if (i > 0) expect(w.start).toBeGreaterThanOrEqual(json.words[i - 1].end - 1e-3)
+    }
+  })
+
+  it('at speed 2 every time is about halved', async () => {
+    const at = async (speed: number) => {
+      const res = await post(t.url, '/v1/tts/with-timestamps', { text: TEXT, voice_id: 'kal16', format: 'pcm16', speed }, { 'x-api-key': key })
+      return ((await res.json()) as { words: { start: number; end: number }[] }).words
+    }
+    const [normal, fast] = [await at(1), await at(2)]
+    expect(fast).toHaveLength(normal.length)
+    const last = normal.at(-1)!.end
+    for (const [i, w] of fast.entries()) expect(Math.abs(w.end - normal[i].end / 2)).toBeLessThan(0.05 * last)
+  })
+
+  it('/v1/speak with timestamps=true sends the words of each segment after its audio, on the socket clock', async () => {
+    const c = client('?model=slt&encoding=linear16&sample_rate=16000&timestamps=true')
+    await c.opened
+    c.send({ type: 'Speak', text: TEXT })
+    c.send({ type: 'Flush' })
+    await c.until('Flushed')
+    const words = c.r.messages.flatMap((m, i) => (m.type === 'Words' ? (m.words as { word: string; start: number; end: number }[]).map((w) => ({ ...w, bytes: c.r.at[i] })) : []))
+    expect(words.map((w) => w.word.replace(/[.,!?]$/, ''))).toEqual(['Your', 'total', 'is', 'forty-two', 'dollars', 'Thank', 'you', 'Doctor', 'Smith'])
+    // A word's message comes after its audio: the bytes before it cover its end.
+    for (const w of words) expect(w.bytes / 2 / 16000).toBeGreaterThanOrEqual(w.end - 1e-3)
+    c.socket.close()
+  })
+})
