@@ -64,7 +64,7 @@ describe('the voice webhook', () => {
 describe('the media stream', () => {
   it('speaks the greeting in valid frames, bit-identical to the synthesizer through the same encoder', async () => {
     const { stream, callSid } = await callIn(rig.apps[0], { speed: 20 })
-    await stream.echoOf(/:e\d+$/)
+    await stream.echoOf('e')
     expect(stream.violations).toEqual([])
     const got = stream.audio()
     const want = await expectedMulaw(rig.apps[0].app.synth, GREETING, 'kal16')

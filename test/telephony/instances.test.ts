@@ -25,7 +25,7 @@ describe.skipIf(!redis)('two instances sharing Redis', () => {
   it('a say sent to instance B is spoken on the call whose socket instance A holds', async () => {
     const [a, b] = rig.apps
     const { stream, callSid } = await callIn(a, { speed: 20 })
-    await stream.echoOf(/:e\d+$/)
+    await stream.echoOf('e')
     expect(a.app.telephony.hub.local(callSid)).toBeDefined()
     expect(b.app.telephony.hub.local(callSid)).toBeUndefined()
 
