@@ -1,23 +1,10 @@
 // The idle watch on a caller's audio, fed real μ-law: a caller's voice (eSpeak NG, converted to
 // 8 kHz μ-law by sox, as a phone line carries it) keeps the call alive; quiet line noise does not.
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import { execFileSync } from 'node:child_process'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { CallerAudio, rms } from '../../src/telephony/caller-audio.js'
 import type { MediaMessage } from '../../src/telephony/media-stream.js'
 import { decodeMulaw } from '../../src/audio/g711.js'
-
-const FRAME = 160
-
-/** sox's 8 kHz μ-law of what espeak-ng says. */
-function spokenMulaw(text: string): Buffer {
-  const wav = execFileSync('espeak-ng', ['--stdout', text])
-  return execFileSync('sox', ['-V1', '-t', 'wav', '-', '-r', '8000', '-c', '1', '-t', 'ul', '-'], { input: wav })
-}
-
-/** sox's white noise at about -66 dBFS: a quiet telephone line, as μ-law. */
-function lineNoiseMulaw(seconds: number): Buffer {
-  return execFileSync('sox', ['-V1', '-n', '-r', '8000', '-c', '1', '-t', 'ul', '-', 'synth', String(seconds), 'whitenoise', 'vol', '0.0005'])
-}
+import { lineNoiseFrames, spokenFrames } from '../helpers/caller-voice.js'
 
 let seq = 0
 const media = (frame: Buffer): MediaMessage => ({
@@ -25,18 +12,8 @@ const media = (frame: Buffer): MediaMessage => ({
   media: { track: 'inbound', chunk: String(seq), timestamp: String(seq * 20), payload: frame.toString('base64') },
 })
 
-/** 20 ms frames of a caller speaking (with the short pauses between words), and of a quiet line. */
-let voiceFrames: Buffer[]
-let quietFrames: Buffer[]
-beforeAll(() => {
-  const speech = spokenMulaw('Hello, are you still there? I would like to book a table for two.')
-  const all: Buffer[] = []
-  for (let at = 0; at + FRAME <= speech.length; at += FRAME) all.push(speech.subarray(at, at + FRAME))
-  voiceFrames = all
-  const noise = lineNoiseMulaw(2)
-  quietFrames = []
-  for (let at = 0; at + FRAME <= noise.length; at += FRAME) quietFrames.push(noise.subarray(at, at + FRAME))
-})
+const voiceFrames = spokenFrames('Hello, are you still there? I would like to book a table for two.')
+const quietFrames = lineNoiseFrames(2)
 
 afterEach(() => vi.useRealTimers())
 
