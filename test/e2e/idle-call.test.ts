@@ -17,7 +17,7 @@ beforeAll(async () => {
 afterAll(() => rig?.close())
 
 /** Sends `frames` over and over, one every 20 ms, for `ms` of real time or until the stream closes. */
-async function keepSending(stream: TwilioStream, frames: Buffer[], ms: number): Promise<void> {
+async function keepSending(stream: TwilioStream, frames: Buffer<ArrayBuffer>[], ms: number): Promise<void> {
   for (let i = 0, start = Date.now(); Date.now() - start < ms && !stream.isClosed; i++) {
     stream.sendMedia(frames[i % frames.length])
     await new Promise((r) => setTimeout(r, 20))
