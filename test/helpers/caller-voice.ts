@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process'
 const FRAME = 160
 
 const frames = (bytes: Buffer): Buffer<ArrayBuffer>[] => {
-  const out: Buffer[] = []
+  const out: Buffer<ArrayBuffer>[] = []
   for (let at = 0; at + FRAME <= bytes.length; at += FRAME) out.push(Buffer.from(bytes.subarray(at, at + FRAME)))
   return out
 }
