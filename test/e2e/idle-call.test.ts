@@ -6,7 +6,7 @@ import { putNumber } from '../../src/store/numbers.js'
 import { OUR_NUMBER, callIn, startCallRig, type CallRig } from '../helpers/twilio-app.js'
 import { lineNoiseFrames, spokenFrames } from '../helpers/caller-voice.js'
 import type { TwilioStream } from '../helpers/twilio-stream.js'
-import { expectSpoken } from '../telephony/audio.js'
+import { expectSpoken } from '../helpers/call-audio.js'
 
 const IDLE_S = 1
 let rig: CallRig

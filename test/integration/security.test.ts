@@ -21,9 +21,9 @@ const PUBLIC: Record<string, string> = {
   'GET /docs/yaml': 'the API reference is public (OpenAPI)',
   'GET /docs/static/index.html': 'the API reference is public',
   'GET /docs/static/swagger-initializer.js': 'the API reference is public',
-  'POST /twilio/voice': "Twilio's voice webhook: refused without a valid X-Twilio-Signature instead (webhook-security.test.ts)",
-  'POST /twilio/status': "Twilio's status callback: refused without a valid X-Twilio-Signature instead (webhook-security.test.ts)",
-  'GET /twilio/media': "Twilio's Media Stream socket: the upgrade is refused without a valid signature instead (webhook-security.test.ts)",
+  'POST /twilio/voice': "Twilio's voice webhook: refused without a valid X-Twilio-Signature instead (e2e/twilio-webhooks.test.ts)",
+  'POST /twilio/status': "Twilio's status callback: refused without a valid X-Twilio-Signature instead (e2e/twilio-webhooks.test.ts)",
+  'GET /twilio/media': "Twilio's Media Stream socket: the upgrade is refused without a valid signature instead (e2e/twilio-webhooks.test.ts)",
   'OPTIONS *': 'CORS preflight: browsers send it without credentials',
 }
 

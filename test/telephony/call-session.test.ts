@@ -8,7 +8,7 @@ import { Synthesizer } from '../../src/speech/synthesizer.js'
 import { CallSession, StreamRefused, type CallContext, type SessionOptions } from '../../src/telephony/call-session.js'
 import type { StartMessage } from '../../src/telephony/media-stream.js'
 import { parseMark } from '../../src/telephony/playout.js'
-import { expectSpoken } from './audio.js'
+import { expectSpoken } from '../helpers/call-audio.js'
 
 let pool: SynthesisPool
 let synth: Synthesizer

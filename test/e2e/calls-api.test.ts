@@ -5,7 +5,7 @@ import { findCall } from '../../src/store/calls.js'
 import { ACCOUNT_SID, PUBLIC_BASE, api, openStream, postWebhook, startCallRig, type CallRig } from '../helpers/twilio-app.js'
 import type { FakeCall } from '../helpers/twilio-api.js'
 import type { TwilioStream } from '../helpers/twilio-stream.js'
-import { expectSpoken } from './audio.js'
+import { expectSpoken } from '../helpers/call-audio.js'
 
 let rig: CallRig
 let key: string

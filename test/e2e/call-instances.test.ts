@@ -4,7 +4,7 @@
 // the in-process pub/sub (the other test files run that way).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { api, callIn, startCallRig, testRedis, type CallRig } from '../helpers/twilio-app.js'
-import { expectSpoken } from './audio.js'
+import { expectSpoken } from '../helpers/call-audio.js'
 
 const redis = await testRedis()
 let rig: CallRig

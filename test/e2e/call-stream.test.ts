@@ -6,7 +6,7 @@ import { findCall } from '../../src/store/calls.js'
 import { putNumber } from '../../src/store/numbers.js'
 import { OUR_NUMBER, api, callIn, startCallRig, type CallRig } from '../helpers/twilio-app.js'
 import { formatMark, parseMark } from '../../src/telephony/playout.js'
-import { expectSpoken } from './audio.js'
+import { expectSpoken } from '../helpers/call-audio.js'
 
 let rig: CallRig
 let key: string

@@ -1,11 +1,11 @@
 // A call comes in: the voice webhook answers with TwiML that opens a stream, and the stream speaks
-// the number's greeting as valid 20 ms μ-law frames, the same audio as the synthesizer's own.
+// the number's greeting as valid 20 ms μ-law frames, the engine's own audio as sox brings it to 8 kHz.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { findCall } from '../../src/store/calls.js'
 import { putNumber } from '../../src/store/numbers.js'
 import { OUR_NUMBER, PUBLIC_BASE, callIn, postWebhook, startCallRig, type CallRig } from '../helpers/twilio-app.js'
 import { parseStreamTwiml, sid } from '../helpers/twilio-stream.js'
-import { expectSpoken } from './audio.js'
+import { expectSpoken } from '../helpers/call-audio.js'
 import { read } from '../../src/speech/read.js'
 import { parseMark } from '../../src/telephony/playout.js'
 
