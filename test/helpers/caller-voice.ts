@@ -1,6 +1,7 @@
-// A caller's side of the line as real telephone audio: what eSpeak NG says, or quiet line noise,
-// brought to 8 kHz μ-law by sox, cut into 20 ms frames as Twilio sends them.
+// A caller's side of the line as real telephone audio: speech (a Flite voice, run directly), or
+// quiet line noise, brought to 8 kHz μ-law by sox, cut into 20 ms frames as Twilio sends them.
 import { execFileSync } from 'node:child_process'
+import { FliteEngine } from '../../src/speech/engines/flite.js'
 
 const FRAME = 160
 
@@ -10,10 +11,17 @@ const frames = (bytes: Buffer): Buffer<ArrayBuffer>[] => {
   return out
 }
 
-/** A caller saying `text` (with the short pauses between words). */
+/** A caller saying `text` (with the short pauses between words), in a man's voice unlike the service's. */
 export function spokenFrames(text: string): Buffer<ArrayBuffer>[] {
-  const wav = execFileSync('espeak-ng', ['--stdout', text])
-  return frames(execFileSync('sox', ['-V1', '-t', 'wav', '-', '-r', '8000', '-c', '1', '-t', 'ul', '-'], { input: wav }))
+  const flite = new FliteEngine()
+  try {
+    const voice = flite.voices().find((v) => v.id === 'awb')!
+    const pcm = flite.synthesizeSync(text, { voice: voice.id, speed: 1 })
+    const input = Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength)
+    return frames(execFileSync('sox', ['-V1', '-t', 's16', '-r', String(voice.sampleRate), '-c', '1', '-', '-r', '8000', '-t', 'ul', '-'], { input }))
+  } finally {
+    flite.close()
+  }
 }
 
 /** White noise at about -66 dBFS: a quiet telephone line with nobody speaking. */

@@ -1,4 +1,4 @@
-// The idle watch on a caller's audio, fed real μ-law: a caller's voice (eSpeak NG, converted to
+// The idle watch on a caller's audio, fed real μ-law: a caller's voice (a Flite voice converted to
 // 8 kHz μ-law by sox, as a phone line carries it) keeps the call alive; quiet line noise does not.
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { CallerAudio, rms } from '../../src/telephony/caller-audio.js'
