@@ -1,16 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { randomUUID } from 'node:crypto'
 import type { Db } from '../../src/store/db.js'
 import { UsageRecorder, type UsageRecord } from '../../src/store/usage-writer.js'
 import { usageSummary } from '../../src/store/usage-summary.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
 
-let tdb: TestDatabase
-let db: Db
-beforeAll(async () => {
-  tdb = await createTestDatabase()
-  db = await tdb.openMigrated()
-})
+const tdb: TestDatabase = await createTestDatabase()
+const db: Db = await tdb.openMigrated()
 afterAll(() => tdb.drop())
 
 const fast = { intervalMs: 10, retryBaseMs: 10, retryMaxMs: 50 }

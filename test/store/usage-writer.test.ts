@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, describe, expect, it, vi } from 'vitest'
 import { randomUUID } from 'node:crypto'
 import postgres from 'postgres'
 import { DatabaseUnavailableError, type Db, type Queryable } from '../../src/store/db.js'
@@ -6,12 +6,8 @@ import { createKey, listKeys } from '../../src/store/keys.js'
 import { UsageRecorder, type UsageRecord } from '../../src/store/usage-writer.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
 
-let tdb: TestDatabase
-let db: Db
-beforeAll(async () => {
-  tdb = await createTestDatabase()
-  db = await tdb.openMigrated()
-})
+const tdb: TestDatabase = await createTestDatabase()
+const db: Db = await tdb.openMigrated()
 afterAll(() => tdb.drop())
 
 // Decided before the suite runs: the helper gives a real server exactly when DATABASE_URL is set.
