@@ -71,7 +71,7 @@ afterAll(() => t.close())
 const served = routesOf(t.app)
 const name = (r: { method: string; url: string }) => `${r.method} ${r.url}`
 // HEAD is Fastify's automatic twin of each GET route: the same hooks, so the same key check.
-const covered = (r: { method: string; url: string }) => name(r) in KEYED || name(r) in PUBLIC || (r.method === 'HEAD' && covered({ method: 'GET', url: r.url }))
+const covered = (r: { method: string; url: string }): boolean => name(r) in KEYED || name(r) in PUBLIC || (r.method === 'HEAD' && covered({ method: 'GET', url: r.url }))
 const ROUTES = served.filter((r) => name(r) in KEYED).map((r) => ({ route: name(r), ...KEYED[name(r)] }))
 
 describe('the route list', () => {
