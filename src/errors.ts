@@ -12,6 +12,7 @@ export const errorStatus = {
   request_timeout: 408,
   call_not_live: 409,
   payload_too_large: 413,
+  upgrade_required: 426,
   unsupported_media_type: 415,
   rate_limited: 429,
   quota_exceeded: 429,

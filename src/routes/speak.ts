@@ -43,8 +43,9 @@ export default async function speakRoutes(app: FastifyInstance, { config }: { co
     if (!voiceForModel(app.voices, model)) throw new ApiError('voice_not_found', `No voice or model "${model}"; GET /v1/voices lists them`)
   }
 
-  app.get<{ Querystring: Static<typeof Query> }>('/v1/speak', {
-    websocket: true,
+  app.route<{ Querystring: Static<typeof Query> }>({
+    method: 'GET',
+    url: '/v1/speak',
     onRequest: [app.requireKey('tts')],
     preValidation: admit,
     schema: {
@@ -53,31 +54,36 @@ export default async function speakRoutes(app: FastifyInstance, { config }: { co
       tags: ['tts'],
       security: keySecurity,
       querystring: Query,
-      response: { 404: errorRef, ...protectedErrors },
+      response: { 404: errorRef, 426: errorRef, ...protectedErrors },
     },
-  }, (socket, request) => {
-    const key = request.apiKey!
-    const { encoding = 'linear16', sample_rate, speed = '1', timestamps } = request.query
-    const voice = voiceForModel(app.voices, request.query.model ?? DEFAULT_MODEL)!
-    const format = ENCODINGS[encoding]
-    const sampleRate = Number(sample_rate ?? (format === 'pcm16' ? 24000 : 8000))
-    open.set(key.id, (open.get(key.id) ?? 0) + 1)
-    socket.send(JSON.stringify({ type: 'Metadata', request_id: request.id, model_name: request.query.model ?? DEFAULT_MODEL, model_version: voice.slug, model_uuid: voice.id }))
-    new SpeakSession(socket, {
-      synth: app.synth,
-      voice,
-      format,
-      sampleRate,
-      speed: Number(speed),
-      timestamps: timestamps === 'true',
-      limits: config.speak,
-      openBill: (group) => app.metering.open({ requestId: `${request.id}:${group}`, key, endpoint: '/v1/speak' }),
-      log: request.log,
-      onEnded: () => {
-        const left = (open.get(key.id) ?? 1) - 1
-        if (left > 0) open.set(key.id, left)
-        else open.delete(key.id)
-      },
-    })
+    // A plain GET, once the key and query passed: told what this is, rather than a bare 404.
+    handler: async () => {
+      throw new ApiError('upgrade_required', 'GET /v1/speak is a WebSocket: connect with a WebSocket client (Upgrade: websocket)', { upgrade: 'websocket' })
+    },
+    wsHandler: (socket, request) => {
+      const key = request.apiKey!
+      const { encoding = 'linear16', sample_rate, speed = '1', timestamps } = request.query
+      const voice = voiceForModel(app.voices, request.query.model ?? DEFAULT_MODEL)!
+      const format = ENCODINGS[encoding]
+      const sampleRate = Number(sample_rate ?? (format === 'pcm16' ? 24000 : 8000))
+      open.set(key.id, (open.get(key.id) ?? 0) + 1)
+      socket.send(JSON.stringify({ type: 'Metadata', request_id: request.id, model_name: request.query.model ?? DEFAULT_MODEL, model_version: voice.slug, model_uuid: voice.id }))
+      new SpeakSession(socket, {
+        synth: app.synth,
+        voice,
+        format,
+        sampleRate,
+        speed: Number(speed),
+        timestamps: timestamps === 'true',
+        limits: config.speak,
+        openBill: (group) => app.metering.open({ requestId: `${request.id}:${group}`, key, endpoint: '/v1/speak' }),
+        log: request.log,
+        onEnded: () => {
+          const left = (open.get(key.id) ?? 1) - 1
+          if (left > 0) open.set(key.id, left)
+          else open.delete(key.id)
+        },
+      })
+    },
   })
 }

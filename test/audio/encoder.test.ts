@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest'
 import { MPEGDecoder } from 'mpg123-decoder'
-import { createEncoder, contentType } from '../../src/audio/encoder.js'
+import { createEncoder, contentType, encodeChunks } from '../../src/audio/encoder.js'
 import { parseWav } from '../../src/audio/wav.js'
 import { decodeMulaw } from '../../src/audio/g711.js'
 import { resample } from '../../src/audio/resample.js'
@@ -96,5 +96,63 @@ describe('mp3', () => {
 
   it('refuses a rate MPEG audio does not have', async () => {
     await expect(createEncoder('mp3', { inputRate: 16000, outputRate: 20000 })).rejects.toThrow(/no 20000 Hz/)
+  })
+})
+
+describe('encodeChunks', () => {
+  interface Chunk {
+    samples: Int16Array
+    id: number
+  }
+  async function* chunksOf(input: Int16Array, size: number): AsyncGenerator<Chunk> {
+    for (let i = 0, id = 0; i < input.length; i += size, id++) yield { samples: input.subarray(i, i + size), id }
+  }
+  async function collect(it: AsyncIterable<Uint8Array>): Promise<Uint8Array[]> {
+    const out: Uint8Array[] = []
+    for await (const b of it) out.push(b)
+    return out
+  }
+
+  it('gives the same bytes as pushing every chunk through the encoder by hand, header first', async () => {
+    const input = tone(16000, 16000)
+    const pieces = await collect(encodeChunks(chunksOf(input, 700), await createEncoder('wav', { inputRate: 16000, outputRate: 24000 })))
+    expect(pieces[0].length).toBe(44) // the WAV header comes on its own, before any audio
+    expect(Buffer.concat(pieces).equals(await encodeAll('wav', input, 16000, 24000, 700))).toBe(true)
+    expect(pieces.every((p) => p.length > 0)).toBe(true)
+  })
+
+  it('cuts a long chunk into slices so no piece holds more than a slice of audio', async () => {
+    const input = tone(16000, 16000)
+    const pieces = await collect(encodeChunks(chunksOf(input, 16000), await createEncoder('pcm16', { inputRate: 16000, outputRate: 16000 }), { slice: 160 }))
+    expect(pieces.length).toBe(100)
+    expect(pieces.every((p) => p.length === 320)).toBe(true)
+    expect(Buffer.concat(pieces).equals(Buffer.from(input.buffer))).toBe(true)
+  })
+
+  it('stops taking chunks when `after` says so, still ending the encoder, and does not pull the next chunk', async () => {
+    const seen: number[] = []
+    const pulled: number[] = []
+    async function* source(): AsyncGenerator<Chunk> {
+      for await (const c of chunksOf(tone(8000, 8000), 1000)) {
+        pulled.push(c.id)
+        yield c
+      }
+    }
+    const encoder = await createEncoder('mulaw', { inputRate: 8000, outputRate: 8000 })
+    const pieces = await collect(encodeChunks(source(), encoder, { after: (c) => (seen.push(c.id), c.id < 2) }))
+    expect(seen).toEqual([0, 1, 2])
+    expect(pulled).toEqual([0, 1, 2])
+    expect(Buffer.concat(pieces).length).toBe(3000)
+  })
+
+  it('yields the resampler tail at the end, so the output is as long as the input implies', async () => {
+    const input = tone(22050, 22050)
+    const bytes = Buffer.concat(await collect(encodeChunks(chunksOf(input, 441), await createEncoder('mulaw', { inputRate: 22050, outputRate: 8000 }))))
+    expect(bytes.length).toBe(8000)
+  })
+
+  it('yields nothing for no audio in a headerless format', async () => {
+    const empty: AsyncIterable<Chunk> = (async function* () {})()
+    expect(await collect(encodeChunks(empty, await createEncoder('alaw', { inputRate: 16000, outputRate: 8000 })))).toEqual([])
   })
 })

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto'
 import twilio from 'twilio'
 import { WebSocket } from 'ws'
+import { parseMark, type MarkKind } from '../../src/telephony/playout.js'
 
 export const FRAME = 160
 const B64 = /^[A-Za-z0-9+/]*={0,2}$/
@@ -180,9 +181,9 @@ export class TwilioStream {
     })
   }
 
-  /** Until a mark whose name matches has been echoed. */
-  echoOf(pattern: RegExp, timeoutMs?: number): Promise<void> {
-    return this.until(() => this.echoed.some((n) => pattern.test(n)), `echo of ${pattern}`, timeoutMs)
+  /** Until one of the service's marks of this kind (`e`: an utterance's end) has been echoed. */
+  echoOf(kind: MarkKind, timeoutMs?: number): Promise<void> {
+    return this.until(() => this.echoed.some((n) => parseMark(n)?.kind === kind), `echo of a ${kind} mark`, timeoutMs)
   }
 
   private nextSeq(): string {
@@ -269,7 +270,7 @@ export class TwilioStream {
     for (let i = this.received.length - 1; i >= 0; i--) {
       const r = this.received[i]
       if (r.event === 'media') return true
-      if (r.event === 'clear' || /:e\d+$/.test(r.name ?? '')) return false
+      if (r.event === 'clear' || parseMark(r.name ?? '')?.kind === 'e') return false
     }
     return false
   }

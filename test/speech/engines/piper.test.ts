@@ -2,63 +2,19 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { PiperEngine, toPcm16 } from '../../src/speech/engines/piper.js'
-import { EspeakEngine } from '../../src/speech/engines/espeak.js'
-import { parsePiperConfig } from '../../src/speech/piper/config.js'
-import { espeakPhonemes, phonemeIds } from '../../src/speech/piper/phonemes.js'
-import { PHONEME_ID_MAP, SAMPLES_PER_ID, decodeIds, piperConfig, testModel, writeVoice } from '../helpers/piper-model.js'
+import { PiperEngine, toPcm16 } from '../../../src/speech/engines/piper.js'
+import { EspeakEngine } from '../../../src/speech/engines/espeak.js'
+import { phonemeIds } from '../../../src/speech/piper/phonemes.js'
+import { PHONEME_ID_MAP, SAMPLES_PER_ID, decodeIds, piperConfig, testModel, writeVoice } from '../../helpers/piper-model.js'
 
 const id = (symbol: string) => PHONEME_ID_MAP[symbol][0]
 const map = new Map(Object.entries(PHONEME_ID_MAP))
-const [PAD, BOS, EOS] = [id('_'), id('^'), id('$')]
 
 async function collect(it: AsyncIterable<Int16Array>): Promise<Int16Array[]> {
   const out: Int16Array[] = []
   for await (const c of it) out.push(c)
   return out
 }
-
-describe('piper phoneme ids', () => {
-  it('lays a sentence out as Piper does: BOS, pad after BOS and after every phoneme, EOS', () => {
-    expect(phonemeIds(['h', 'ə', 'l'], map)).toEqual([BOS, PAD, id('h'), PAD, id('ə'), PAD, id('l'), PAD, EOS])
-  })
-
-  it('skips phonemes the voice has no id for, as Piper does', () => {
-    expect(phonemeIds(['a', '☃', 'b'], map)).toEqual([BOS, PAD, id('a'), PAD, id('b'), PAD, EOS])
-  })
-
-  it('keeps clause punctuation, ends sentences at . ? !, and decomposes code points', () => {
-    const phonemize = (clause: string) => ({ 'Hello': 'həlˈoʊ', 'world': 'wˈɜːld', 'how are you': 'hˌaʊ ɑːɹ\njuː', 'ça': 'sˈa(fr)ç(en)' })[clause] ?? '?'
-    expect(espeakPhonemes('Hello, world. how are you? ça', phonemize)).toEqual([
-      [...'həlˈoʊ', ',', ' ', ...'wˈɜːld', '.'],
-      [...'hˌaʊ ɑːɹ juː', '?'],
-      ['s', 'ˈ', 'a', 'c', '\u0327'],
-    ])
-  })
-
-  it('does not cut a clause at a point inside a number', () => {
-    const clauses: string[] = []
-    espeakPhonemes('pi is 3.14 roughly.', (c) => (clauses.push(c), 'x'))
-    expect(clauses).toEqual(['pi is 3.14 roughly'])
-  })
-})
-
-describe('piper config', () => {
-  it('reads rate, language, inference and speakers', () => {
-    const config = parsePiperConfig(JSON.stringify(piperConfig({ speakers: 2, config: { inference: { length_scale: 1.5 } } })))
-    expect(config).toMatchObject({ sampleRate: 22050, language: 'en-US', espeakVoice: 'en-us', lengthScale: 1.5, noiseScale: 0.667, noiseW: 0.8, numSpeakers: 2 })
-    expect(config.speakers).toEqual([['speaker_a', 0], ['speaker_b', 1]])
-  })
-
-  it.each([
-    [{ audio: null }, /audio.sample_rate/],
-    [{ phoneme_id_map: { a: [1] } }, /phoneme_id_map has no "_"/],
-    [{ espeak: {} }, /espeak.voice/],
-    [{ phoneme_type: 'pinyin' }, /not supported/],
-  ])('rejects a config with %j', (override, message) => {
-    expect(() => parsePiperConfig(JSON.stringify(piperConfig({ config: override })))).toThrow(message)
-  })
-})
 
 describe('piper engine', () => {
   let dir: string

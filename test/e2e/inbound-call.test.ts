@@ -1,11 +1,11 @@
 // A call comes in: the voice webhook answers with TwiML that opens a stream, and the stream speaks
-// the number's greeting as valid 20 ms μ-law frames, the same audio as the synthesizer's own.
+// the number's greeting as valid 20 ms μ-law frames, the engine's own audio as sox brings it to 8 kHz.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { findCall } from '../../src/store/calls.js'
 import { putNumber } from '../../src/store/numbers.js'
 import { OUR_NUMBER, PUBLIC_BASE, callIn, postWebhook, startCallRig, type CallRig } from '../helpers/twilio-app.js'
 import { parseStreamTwiml, sid } from '../helpers/twilio-stream.js'
-import { expectedMulaw, expectedPcm8k, snrAgainstPcm, snrDb } from './audio.js'
+import { expectSpoken } from '../helpers/call-audio.js'
 import { read } from '../../src/speech/read.js'
 import { parseMark } from '../../src/telephony/playout.js'
 
@@ -62,21 +62,13 @@ describe('the voice webhook', () => {
 })
 
 describe('the media stream', () => {
-  it('speaks the greeting in valid frames, bit-identical to the synthesizer through the same encoder', async () => {
+  it('speaks the greeting in valid frames, as the engine says it (compared through sox)', async () => {
     const { stream, callSid } = await callIn(rig.apps[0], { speed: 20 })
-    await stream.echoOf(/:e\d+$/)
+    await stream.echoOf('e')
     expect(stream.violations).toEqual([])
     const got = stream.audio()
-    const want = await expectedMulaw(rig.apps[0].app.synth, GREETING, 'kal16')
-    expect(got.length % 160).toBe(0)
-    expect(got.length).toBe(want.length)
-    const snr = snrDb(want, got)
-    // And against the linear 8 kHz audio before μ-law: only G.711's own quantization noise.
-    const linear = snrAgainstPcm(await expectedPcm8k(rig.apps[0].app.synth, GREETING, 'kal16'), got)
-    console.log(`greeting over the call: ${got.length / 8000} s of audio; SNR against direct synthesis through the same encoder ${snr} dB (bit-identical); against linear PCM at 8 kHz ${linear.toFixed(1)} dB (μ-law quantization)`)
-    expect(snr).toBe(Infinity)
-    expect(got.equals(want)).toBe(true)
-    expect(linear).toBeGreaterThan(30)
+    const snr = expectSpoken(got, GREETING, 'kal16')
+    console.log(`greeting over the call: ${got.length / 8000} s of audio; SNR against sox's 8 kHz conversion of Flite's direct output ${snr.toFixed(1)} dB`)
     // A mark after each segment, and pacing marks in between, every one echoed once played.
     const segments = read(GREETING, rig.apps[0].app.synth.voice('kal16')!).length
     const marks = stream.received.map((r) => parseMark(r.name ?? '')).filter((m) => m?.generation === 0)
