@@ -115,7 +115,7 @@ describe('a live call', () => {
     const mark = stream.received.length
     const res = await api(rig.apps[0], 'POST', `/v1/calls/${body.call_sid}/say?wait=played`, key, { text: 'Your table is ready.', voice_id: 'slt' })
     expect(res.status).toBe(200)
-    expect(await res.json()).toMatchObject({ status: 'played' })
+    expect(await res.json()).toMatchObject({ status: 'played', heard: 'Your table is ready.' })
     expectSpoken(stream.audio(mark), 'Your table is ready.', 'slt')
 
     const queued = await api(rig.apps[0], 'POST', `/v1/calls/${body.call_sid}/say`, key, { text: 'And more.' })
@@ -132,6 +132,24 @@ describe('a live call', () => {
     expect((await api(rig.apps[0], 'POST', `/v1/calls/${body.call_sid}/clear`, key)).status).toBe(409)
     // Twilio says 20404 to a hang-up of a call it has ended; so do we, without an error.
     expect(await (await api(rig.apps[0], 'POST', `/v1/calls/${body.call_sid}/hangup`, key)).json()).toEqual({ status: 'completed' })
+  })
+
+  it('answers a say cut short with the words the caller heard to their end, and no more', async () => {
+    const body = await (await place({ text: 'Hello.' })).json()
+    const stream = await answer(rig.twilioApi.calls.get(body.call_sid)!)
+    await stream.echoOf('e')
+    const text = 'First, the opening hours. We are open from nine to five. On Saturdays we close at noon. On Sundays we are closed all day.'
+    const said = api(rig.apps[0], 'POST', `/v1/calls/${body.call_sid}/say?wait=played`, key, { text, voice_id: 'kal16' })
+    await stream.echoOf('s') // the first segment has played
+    expect((await api(rig.apps[0], 'POST', `/v1/calls/${body.call_sid}/clear`, key)).status).toBe(200)
+    const result = (await (await said).json()) as { status: string; heard: string }
+    expect(result.status).toBe('interrupted')
+    const words = result.heard.split(' ')
+    expect(words.length).toBeGreaterThanOrEqual(1) // at least the first segment, "First,"
+    expect(text.startsWith(result.heard.replace(/[.,]$/, ''))).toBe(true)
+    expect(result.heard.length).toBeLessThan(text.length / 2)
+    stream.sendStop()
+    await stream.closed
   })
 
   it('hides other keys\' calls (404)', async () => {
