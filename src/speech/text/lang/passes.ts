@@ -70,10 +70,14 @@ const readPhones: Pass = (text, words, code) =>
 
 const TIME = /(?<![\d.,:])([01]?\d|2[0-3])(?:h([0-5]\d)?(?!\p{L})|:([0-5]\d)(?!:?\d)|\.([0-5]\d) ?(?:Uhr|uur|h)(?!\p{L}))(?: ?(?:Uhr|uur))?/gu
 
+// eSpeak reads "9 heures" without the liaison ("neuf" as [nœf], not [nœv]) and "21 heures" as
+// masculine "vingt et un"; written as words it says both right.
+const FR_HOURS: Record<number, string> = { 1: 'une heure', 9: 'neuf heures', 19: 'dix-neuf heures', 21: 'vingt-et-une heures' }
+
 function writeTime(h: number, min: number, code: Code): string {
   switch (code) {
     case 'fr':
-      return `${h === 1 ? 'une heure' : `${h} heures`}${min ? ` ${min}` : ''}`
+      return `${FR_HOURS[h] ?? `${h} heures`}${min ? ` ${min}` : ''}`
     case 'de':
       return `${h === 1 ? 'ein' : h} Uhr${min ? ` ${min}` : ''}`
     case 'nl':
