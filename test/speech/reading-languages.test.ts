@@ -132,6 +132,20 @@ describe('normalize by language', () => {
     expect(normalize('12,50 €', 'FR-ca')).toBe('12 euros 50')
   })
 
+  it.each([
+    ['es', 'Son £1 y 0,50 €.', 'Son una libra y 50 céntimos.'],
+    ['es', 'A las 20:00 o a la 1:00 o a las 9:05.', 'A las 20 horas o a la una o a las 9 y 5.'],
+    ['fr', 'Il y a 1 234 567 habitants, 12,05 % de plus.', 'Il y a 1234567 habitants, 12 virgule 0 5 pour cent de plus.'],
+    ['fr', 'À 9h, à 21h15, la 1re et la 2nde fois.', 'À neuf heures, à vingt-et-une heures 15, la première et la seconde fois.'],
+    ['de', 'Rufen Sie +49 30 123456 an, der 3. Oktober, 1 Pfund.', 'Rufen Sie plus 4 9, 3 0, 1 2 3 4 5 6 an, der dritte Oktober, ein Pfund.'],
+    ['de', 'Am 3.4.24 kostet es 1.000 $.', 'Am dritten April 2024 kostet es 1000 Dollar.'],
+    ['it', 'Il 1.º posto, € 1.234.', 'Il 1º posto, 1234 euro.'],
+    ['pt', 'No dia 1/4/2024 às 9h.', 'No dia primeiro de abril de 2024 às 9 horas.'],
+    ['nl', 'De 1ste keer, 3,14159 meter.', 'De eerste keer, 3 komma 1 4 1 5 9 meter.'],
+  ])('%s: "%s" is read as "%s"', (language, written, spoken) => {
+    expect(normalize(written, language)).toBe(spoken)
+  })
+
   it('gives any other language only the cleanup: invisible characters, whitespace, look-alikes', () => {
     expect(normalize('  25\u200B €,\n\n 3.4.2024  \u2212 1/2 ', 'fi')).toBe('25 €,\n3.4.2024 - 1/2')
   })

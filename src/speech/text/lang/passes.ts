@@ -83,7 +83,7 @@ function writeTime(h: number, min: number, code: Code): string {
     case 'nl':
       return `${h} uur${min ? ` ${min}` : ''}`
     case 'es':
-      return min ? `${h} y ${min}` : `${h} en punto`
+      return min ? `${h} y ${min}` : h === 1 ? 'una' : `${h} horas`
     case 'pt':
       return min ? `${h} e ${min}` : `${h === 1 ? 'uma hora' : `${h} horas`}`
     case 'it':
