@@ -137,6 +137,8 @@ describe('normalize by language', () => {
     ['es', 'A las 20:00 o a la 1:00 o a las 9:05.', 'A las 20 horas o a la una o a las 9 y 5.'],
     ['fr', 'Il y a 1 234 567 habitants, 12,05 % de plus.', 'Il y a 1234567 habitants, 12 virgule 0 5 pour cent de plus.'],
     ['fr', 'À 9h, à 21h15, la 1re et la 2nde fois.', 'À neuf heures, à vingt-et-une heures 15, la première et la seconde fois.'],
+    ['fr', 'Le 1ᵉʳ, la 1ʳᵉ, le 3ᵉ, le 45e.', 'Le premier, la première, le troisième, le 45ème.'],
+    ['de', 'Bis zum 1. Mai.', 'Bis zum ersten Mai.'],
     ['de', 'Rufen Sie +49 30 123456 an, der 3. Oktober, 1 Pfund.', 'Rufen Sie plus 4 9, 3 0, 1 2 3 4 5 6 an, der dritte Oktober, ein Pfund.'],
     ['de', 'Am 3.4.24 kostet es 1.000 $.', 'Am dritten April 2024 kostet es 1000 Dollar.'],
     ['it', 'Il 1.º posto, € 1.234.', 'Il 1º posto, 1234 euro.'],

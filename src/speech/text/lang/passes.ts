@@ -141,7 +141,8 @@ const readMoney: Pass = (text, words, code) =>
 
 const readPercent: Pass = (text, words) => text.replace(/(?<=\d) ?%/g, ` ${words.percent}`)
 
-const FR_ORDINAL = /(?<![\w.,])(\d{1,3}) ?(ère|re|ʳᵉ|er|ᵉʳ|nde|nd|ème|eme|e|ᵉ)(?!\p{L})/gu
+const FR_ORDINAL = /(?<![\w.,])(\d{1,3})(ère|re|ʳᵉ|er|ᵉʳ|nde|nd|ème|eme|e|ᵉ)(?!\p{L})/gu
+const FR_FEMININE = new Set(['re', 'ère', 'ʳᵉ'])
 const NL_ORDINAL = /(?<![\w.,])(\d{1,3})(ste|de|e)(?!\p{L})/gu
 // German "1." is an ordinal before a month or after an article or preposition; otherwise it may
 // end a sentence, and is left alone.
@@ -158,7 +159,7 @@ const readOrdinals: Pass = (text, words, code) => {
     case 'fr':
       return text.replace(FR_ORDINAL, (m, n: string, suffix: string) => {
         const num = Number(n)
-        if (num === 1) return /r/.test(suffix) && /[èʳ]|^re$/.test(suffix) ? 'première' : 'premier'
+        if (num === 1) return FR_FEMININE.has(suffix) ? 'première' : 'premier'
         if (num === 2 && suffix.startsWith('nd')) return suffix === 'nde' ? 'seconde' : 'second'
         return readOrdinal(num, words.ordinals!, `${n}ème`)
       })
@@ -167,7 +168,7 @@ const readOrdinals: Pass = (text, words, code) => {
     case 'de':
       return text.replace(DE_ORDINAL, (m, n: string, offset: number, all: string) => {
         const before = all.slice(Math.max(0, offset - 8), offset)
-        const after = all.slice(offset + m.length + 1).split(/\s/)[0]
+        const after = all.slice(offset + m.length + 1).split(/\P{L}/u)[0]
         if (!DE_BEFORE_ORDINAL.test(before) && !words.months.includes(after)) return m
         return words.ordinals![Number(n)] ? dayWord(Number(n), code, before, words) : m
       })
