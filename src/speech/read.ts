@@ -26,7 +26,7 @@ export interface ReadOptions extends SegmentOptions {
 
 /** The segments `text` will be spoken in; [] when nothing in it can be spoken. */
 export function read(text: string, voice: VoiceInfo, speed = 1, { offset = 0, ...options }: ReadOptions = {}): Segment[] {
-  const texts = segment(normalize(text), options)
+  const texts = segment(normalize(text, voice.language), options)
   const spans = alignWords(text, texts.join(' '))
   let at = 0
   return texts.map((t) => {
