@@ -119,6 +119,7 @@ export class Synthesizer {
     void (async () => {
       try {
         for await (const chunk of this.pool.synthesize({ engine: voice.engine, voice: voice.id, text, speed }, { signal, priority })) {
+          if (!(chunk instanceof Int16Array)) continue // the segment's words: not wired through yet
           pieces.push(chunk)
           channel.push(chunk)
         }

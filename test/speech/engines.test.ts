@@ -15,7 +15,7 @@ describe('flite engine', () => {
   })
 
   it.each(['slt', 'kal16', 'rms', 'awb', 'kal'])('speaks with %s', (voice) => {
-    const samples = flite.synthesizeSync('Hello, this is a test.', { voice, speed: 1 })
+    const samples = flite.synthesizeSync('Hello, this is a test.', { voice, speed: 1 }).samples
     const rate = flite.voices().find((v) => v.id === voice)!.sampleRate
     // About a second and a half of audible speech, not silence or noise bursts.
     expect(samples.length / rate).toBeGreaterThan(0.8)
@@ -24,9 +24,9 @@ describe('flite engine', () => {
   })
 
   it('gives the same audio for the same text every time (the instance is reset between runs)', () => {
-    const a = flite.synthesizeSync('Repeatable output.', { voice: 'slt', speed: 1 })
+    const a = flite.synthesizeSync('Repeatable output.', { voice: 'slt', speed: 1 }).samples
     flite.synthesizeSync('Something else entirely, to disturb its state.', { voice: 'kal16', speed: 1.5 })
-    const b = flite.synthesizeSync('Repeatable output.', { voice: 'slt', speed: 1 })
+    const b = flite.synthesizeSync('Repeatable output.', { voice: 'slt', speed: 1 }).samples
     expect(Buffer.from(b.buffer).equals(Buffer.from(a.buffer))).toBe(true)
   })
 
@@ -36,8 +36,8 @@ describe('flite engine', () => {
     const fresh = new FliteEngine()
     try {
       for (const voice of ['slt', 'kal16', 'rms', 'awb', 'kal']) {
-        const used = flite.synthesizeSync('Repeatable output, once more.', { voice, speed: 1 })
-        const expected = fresh.synthesizeSync('Repeatable output, once more.', { voice, speed: 1 })
+        const used = flite.synthesizeSync('Repeatable output, once more.', { voice, speed: 1 }).samples
+        const expected = fresh.synthesizeSync('Repeatable output, once more.', { voice, speed: 1 }).samples
         expect(Buffer.from(used.buffer).equals(Buffer.from(expected.buffer)), voice).toBe(true)
       }
     } finally {
@@ -47,15 +47,15 @@ describe('flite engine', () => {
 
   it('speaks faster at a higher speed', () => {
     const text = 'The quick brown fox jumps over the lazy dog.'
-    const slow = flite.synthesizeSync(text, { voice: 'kal16', speed: 0.5 }).length
-    const normal = flite.synthesizeSync(text, { voice: 'kal16', speed: 1 }).length
-    const fast = flite.synthesizeSync(text, { voice: 'kal16', speed: 2 }).length
+    const slow = flite.synthesizeSync(text, { voice: 'kal16', speed: 0.5 }).samples.length
+    const normal = flite.synthesizeSync(text, { voice: 'kal16', speed: 1 }).samples.length
+    const fast = flite.synthesizeSync(text, { voice: 'kal16', speed: 2 }).samples.length
     expect(slow / normal).toBeGreaterThan(1.6)
     expect(normal / fast).toBeGreaterThan(1.6)
   })
 
   it('reads text that looks like an option or a file name as text', () => {
-    const samples = flite.synthesizeSync('-voice out.wav', { voice: 'kal16', speed: 1 })
+    const samples = flite.synthesizeSync('-voice out.wav', { voice: 'kal16', speed: 1 }).samples
     expect(samples.length).toBeGreaterThan(8000)
   })
 
