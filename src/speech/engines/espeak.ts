@@ -139,11 +139,12 @@ interface EspeakEvent {
 /**
  * Word times from eSpeak's events. A word starts at the first `word` event inside it (a number
  * such as "123" is several spoken words, one text word) and ends where the next word starts or at
- * the first pause after it (a `phoneme` event without a phoneme, or a clause's `end`).
+ * the first pause after its sounds: a `phoneme` event without a phoneme (some voices also send one
+ * with no duration at a word's start, which is no pause), or a clause's `end`.
  */
 class WordClock {
   private readonly spans
-  private readonly words: { span: number; start: number; end?: number }[] = []
+  private readonly words: { span: number; start: number; end?: number; sounded: boolean }[] = []
 
   constructor(
     segment: string,
@@ -158,14 +159,16 @@ class WordClock {
       const last = this.words.at(-1)
       if (event.type === 'word') {
         const span = spanAt(this.spans, this.origin[event.text_position - 1] ?? Infinity)
-        if (span < 0 || (last && span < last.span)) continue
-        if (last?.span === span) last.end = undefined
-        else {
-          if (last && last.end === undefined) last.end = ms
-          this.words.push({ span, start: ms })
-        }
-      } else if (last && last.end === undefined && (event.type === 'end' || (event.type === 'phoneme' && event.id === ''))) {
-        last.end = ms
+        if (span < 0 || (last && span <= last.span)) continue
+        if (last && last.end === undefined) last.end = ms
+        this.words.push({ span, start: ms, sounded: false })
+      } else if (!last) {
+        continue
+      } else if (event.type === 'phoneme' && event.id !== '') {
+        last.sounded = true
+        last.end = undefined
+      } else if ((event.type === 'phoneme' && last.sounded) || event.type === 'end') {
+        last.end ??= ms
       }
     }
   }
