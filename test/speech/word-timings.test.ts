@@ -38,7 +38,11 @@ function pauses(samples: Int16Array, rate: number): { start: number; end: number
   return found
 }
 
-const lastSound = (samples: Int16Array) => samples.findLastIndex((s) => Math.abs(s) >= SILENT)
+function lastSound(samples: Int16Array): number {
+  let i = samples.length - 1
+  while (i >= 0 && Math.abs(samples[i]) < SILENT) i--
+  return i
+}
 
 describe('word timings', () => {
   let pool: SynthesisPool
