@@ -22,6 +22,8 @@ export interface SynthJob {
   voice: string
   text: string
   speed: number
+  /** Send the segment's words (a `words` reply) before `done`. */
+  words?: boolean
 }
 
 export type WorkerRequest =

@@ -76,7 +76,7 @@ export class SynthesisPool {
     return this.slots.filter((s) => s.task).length
   }
 
-  /** PCM16 chunks of one segment, as the engine makes them, then when each of its words was spoken. */
+  /** PCM16 chunks of one segment, as the engine makes them, then, if `job.words`, when each of its words was spoken. */
   synthesize(job: SynthJob, { signal, priority = 'normal' }: { signal?: AbortSignal; priority?: Priority } = {}): AsyncIterable<Int16Array | SegmentWords> {
     const task = this.enqueue({ type: 'synth', id: this.nextId++, ...job }, priority, signal)
     return task.channel as Channel<Int16Array | SegmentWords>

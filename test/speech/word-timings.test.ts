@@ -56,7 +56,7 @@ describe('word timings', () => {
   async function speak(engine: string, voice: string, text: string, speed = 1): Promise<{ samples: Int16Array; words: WordTiming[] }> {
     const chunks: Int16Array[] = []
     const words: SegmentWords[] = []
-    for await (const item of pool.synthesize({ engine, voice, text, speed })) {
+    for await (const item of pool.synthesize({ engine, voice, text, speed, words: true })) {
       if (item instanceof Int16Array) {
         expect(words).toHaveLength(0) // the words come after the last audio
         chunks.push(item)
@@ -65,6 +65,15 @@ describe('word timings', () => {
     expect(words).toHaveLength(1)
     return { samples: concatSamples(chunks), words: words[0].words }
   }
+
+  it('gives no words unless asked', async () => {
+    for (const { engine, voice } of [VOICES[0], VOICES[3]]) {
+      const items = []
+      for await (const item of pool.synthesize({ engine, voice, text: 'Just audio.', speed: 1 })) items.push(item)
+      expect(items.length).toBeGreaterThan(0)
+      expect(items.every((item) => item instanceof Int16Array)).toBe(true)
+    }
+  })
 
   describe.each(VOICES)('$voice', ({ engine, voice, text, words: expected }) => {
     let normal: { samples: Int16Array; words: WordTiming[] }

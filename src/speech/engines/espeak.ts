@@ -50,12 +50,13 @@ export class EspeakEngine implements Engine {
     const chunks: Int16Array[] = []
     const words = this.synthesizeEach(segment, options, (chunk) => void chunks.push(chunk))
     yield* chunks
-    yield { words }
+    if (options.words) yield { words }
   }
 
   /**
    * Synthesizes synchronously, handing each piece of audio to `onChunk` as eSpeak makes it, and
-   * returns when each word was spoken. `onChunk` returning true stops the synthesis (the request
+   * returns when each word was spoken (read from events eSpeak sends anyway: no cost worth an
+   * option). `onChunk` returning true stops the synthesis (the request
    * was cancelled).
    */
   synthesizeEach(segment: string, { voice, speed }: SynthesisOptions, onChunk: (chunk: Int16Array) => boolean | void): WordTiming[] {

@@ -58,7 +58,7 @@ export class FliteEngine implements Engine {
   async *synthesize(segment: string, options: SynthesisOptions): AsyncIterable<Int16Array | SegmentWords> {
     const { samples, words } = this.synthesizeSync(segment, options)
     yield samples
-    yield { words }
+    if (words) yield { words }
   }
 
   /**
@@ -66,18 +66,21 @@ export class FliteEngine implements Engine {
    * (`-psdur`) but not which word it belongs to, so a second run of the words alone, each ended
    * by a period and with durations squeezed 20-fold (its wave synthesis then costs ~1/20), gives
    * each word's phones as a group between pauses: their counts tie the first run's phones to words.
+   * Both cost time (the phone list alone 5-15%), so they are done only when `words` asks.
    */
-  synthesizeSync(segment: string, { voice, speed }: SynthesisOptions): { samples: Int16Array; words: WordTiming[] } {
+  synthesizeSync(segment: string, { voice, speed, words }: SynthesisOptions): { samples: Int16Array; words?: WordTiming[] } {
     const info = VOICES.find((v) => v.id === voice)
     if (!info) throw new Error(`flite has no voice "${voice}"`)
     // `-t` makes the text literal (never a file name); the leading space keeps a text that
     // starts with "-" from being read as an option.
-    const phones = parsePhones(this.run(['-voice', voice, '-psdur', '--setf', `duration_stretch=${(1 / speed).toFixed(4)}`, '-t', ` ${segment} `, '/out/out.wav']))
-    const { samples } = parseWav(readFileSync(join(this.dir, 'out.wav')))
+    const printed = this.run(['-voice', voice, ...(words ? ['-psdur'] : []), '--setf', `duration_stretch=${(1 / speed).toFixed(4)}`, '-t', ` ${segment} `, '/out/out.wav'])
+    const samples = parseWav(readFileSync(join(this.dir, 'out.wav'))).samples as Int16Array
+    if (!words) return { samples }
+    const phones = parsePhones(printed)
     const spans = wordSpans(segment)
     const apart = spans.map((s) => `${segment.slice(s.from, s.to)}.`).join(' ')
     const groups = phoneGroups(parsePhones(this.run(['-voice', voice, '-psdur', '--setf', 'duration_stretch=0.05', '-t', ` ${apart} `, '/out/apart.wav'])))
-    return { samples: samples as Int16Array, words: wordTimes(spans, groups, phones, info.sampleRate) }
+    return { samples, words: wordTimes(spans, groups, phones, info.sampleRate) }
   }
 
   /** Runs flite with `args` and returns what it printed. */
