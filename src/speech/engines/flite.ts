@@ -73,30 +73,40 @@ export class FliteEngine implements Engine {
     if (!info) throw new Error(`flite has no voice "${voice}"`)
     // `-t` makes the text literal (never a file name); the leading space keeps a text that
     // starts with "-" from being read as an option.
-    const printed = this.run(['-voice', voice, ...(words ? ['-psdur'] : []), '--setf', `duration_stretch=${(1 / speed).toFixed(4)}`, '-t', ` ${segment} `, '/out/out.wav'])
-    const samples = parseWav(readFileSync(join(this.dir, 'out.wav'))).samples as Int16Array
-    if (!words) return { samples }
-    const phones = parsePhones(printed)
+    const stretch = `duration_stretch=${(1 / speed).toFixed(4)}`
+    if (!words) {
+      this.run(['-voice', voice, '--setf', stretch, '-t', ` ${segment} `, '/out/out.wav'])
+      return { samples: this.readWav() }
+    }
+    const phones = parsePhones(this.run(['-voice', voice, '-psdur', '--setf', stretch, '-t', ` ${segment} `, '/out/out.wav'], true))
+    const samples = this.readWav()
     const spans = wordSpans(segment)
     const apart = spans.map((s) => `${segment.slice(s.from, s.to)}.`).join(' ')
-    const groups = phoneGroups(parsePhones(this.run(['-voice', voice, '-psdur', '--setf', 'duration_stretch=0.05', '-t', ` ${apart} `, '/out/apart.wav'])))
+    const groups = phoneGroups(parsePhones(this.run(['-voice', voice, '-psdur', '--setf', 'duration_stretch=0.05', '-t', ` ${apart} `, '/out/apart.wav'], true)))
     return { samples, words: wordTimes(spans, groups, phones, info.sampleRate) }
   }
 
-  /** Runs flite with `args` and returns what it printed. */
-  private run(args: string[]): string {
+  private readWav(): Int16Array {
+    return parseWav(readFileSync(join(this.dir, 'out.wav'))).samples as Int16Array
+  }
+
+  /**
+   * Runs flite with `args`; returns what it printed when `capture` asks (a file per run costs a
+   * few percent of a short kal16 segment, so only then).
+   */
+  private run(args: string[], capture = false): string {
     const instance = this.freshInstance()
     const stdout = join(this.dir, 'stdout')
-    const fd = openSync(stdout, 'w')
+    const fd = capture ? openSync(stdout, 'w') : undefined
     this.current = new WASI({ version: 'preview1', args: ['flite', ...args], env: {}, preopens: { '/out': this.dir }, stdout: fd, returnOnExit: true })
     try {
       const code = this.current.start(instance)
       if (code !== 0) throw new Error(`flite exited with code ${code}`)
     } finally {
       this.current = null
-      closeSync(fd)
+      if (fd !== undefined) closeSync(fd)
     }
-    return readFileSync(stdout, 'utf8')
+    return fd === undefined ? '' : readFileSync(stdout, 'utf8')
   }
 
   /** The instance, with its memory as it was right after instantiation. */
