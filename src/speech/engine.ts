@@ -18,7 +18,7 @@ export interface SynthesisOptions {
   signal?: AbortSignal
   /**
    * Also say when each word was spoken (a `SegmentWords` after the audio). Off by default: Flite
-   * needs a second, squeezed run for it, which costs ~40% more time per segment.
+   * needs a second, squeezed run for it: +30% time per segment for slt, +75% for kal16 (bench/timings.bench.ts).
    */
   words?: boolean
 }
