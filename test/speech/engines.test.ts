@@ -1,4 +1,4 @@
-import { describe, it, expect, beforeAll } from 'vitest'
+import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { FliteEngine } from '../../src/speech/engines/flite.js'
 import { EspeakEngine } from '../../src/speech/engines/espeak.js'
 
@@ -112,5 +112,24 @@ describe('espeak engine', () => {
     let n = 0
     espeak.synthesizeEach('<speak>a & b</speak>', { voice: 'espeak-en-us', speed: 1 }, (c) => void (n += c.length))
     expect(n).toBeGreaterThan(0)
+  })
+  it('names words by their place in the text it was given, across escaped markup, emoji and numbers', () => {
+    const text = 'Tom & <Jerry> 😀 paid 123 dollars, über-fast.'
+    const words = espeak.synthesizeEach(text, { voice: 'espeak-en-us', speed: 1 }, () => {})
+    expect(words.map((w) => text.slice(w.from, w.to))).toEqual(['Tom', '&', 'Jerry', 'paid', '123', 'dollars', 'über-fast'])
+    for (const [i, w] of words.entries()) if (i > 0) expect(w.start).toBeGreaterThanOrEqual(words[i - 1].end)
+  })
+})
+
+describe('flite word timings', () => {
+  const flite = new FliteEngine()
+  afterAll(() => flite.close())
+
+  it('names words by their place in the text, and speaks the same audio as without them', () => {
+    const text = 'Tom & "Jerry" paid 123 dollars, twice.'
+    const timed = flite.synthesizeSync(text, { voice: 'kal16', speed: 1, words: true })
+    expect(timed.words!.map((w) => text.slice(w.from, w.to))).toEqual(['Tom', '&', 'Jerry', 'paid', '123', 'dollars', 'twice'])
+    expect(timed.samples).toEqual(flite.synthesizeSync(text, { voice: 'kal16', speed: 1 }).samples)
+    expect(flite.synthesizeSync(text, { voice: 'kal16', speed: 1 }).words).toBeUndefined()
   })
 })
