@@ -95,7 +95,7 @@ function snrAgainstSox(dir: string): void {
   const speech = new FliteEngine().synthesizeSync(
     'Six hundred and sixty six; this is the fastest, cheapest service. She sells sea shells, and six sharp scissors, sir.',
     { voice: 'kal16', speed: 1 },
-  )
+  ).samples
   const input = join(dir, 'kal16.raw')
   writeFileSync(input, Buffer.from(speech.buffer, speech.byteOffset, speech.byteLength))
   sox(input, 16000, join(dir, 'sox.raw'), 'signed')

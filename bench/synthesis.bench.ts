@@ -58,7 +58,7 @@ async function throughput(pool: SynthesisPool, voice: string, sentences: string[
   const queue = [...sentences]
   const lane = async () => {
     for (let text = queue.shift(); text; text = queue.shift()) {
-      for await (const c of pool.synthesize({ engine: 'flite', voice, text, speed: 1 })) samples += c.length
+      for await (const c of pool.synthesize({ engine: 'flite', voice, text, speed: 1 })) if (c instanceof Int16Array) samples += c.length
     }
   }
   const start = performance.now()

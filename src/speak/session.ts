@@ -184,7 +184,7 @@ export class SpeakSession {
       if (chunk.last) segmentStart = this.audioSeconds
     }
     try {
-      for await (const bytes of encodeChunks(synth.stream(g.feed, { signal, live: true }), encoder, { after })) {
+      for await (const bytes of encodeChunks(synth.stream(g.feed, { signal, live: true, words: this.o.timestamps }), encoder, { after })) {
         if (gen !== this.generation || this.ended) return false
         this.sendAudio(bytes)
       }

@@ -16,6 +16,11 @@ export interface SynthesisOptions {
   /** 0.5–2.0; 1 is the voice's natural pace. */
   speed: number
   signal?: AbortSignal
+  /**
+   * Also say when each word was spoken (a `SegmentWords` after the audio). Off by default: Flite
+   * needs a second, squeezed run for it: +30% time per segment for slt, +75% for kal16 (bench/timings.bench.ts).
+   */
+  words?: boolean
 }
 
 /** When one word of a segment was spoken. */
@@ -36,7 +41,7 @@ export interface SegmentWords {
 /**
  * Turns one segment of normalized text into mono PCM16 at the voice's sample rate, and says when
  * each of its words was spoken. Chunks are little-endian Int16 samples; an engine may yield one or
- * many, then the segment's words once.
+ * many, then, when `options.words` asks for them, the segment's words once.
  */
 export interface Engine {
   readonly name: string

@@ -2,14 +2,14 @@
 // prompts all day ("Thank you for calling…"); a hit costs a Map lookup instead of a synthesis.
 import type { WordTiming } from './engine.js'
 
-/** A segment's whole audio and when its words were spoken. */
+/** A segment's whole audio and, when they were asked for, when its words were spoken. */
 export interface SegmentAudio {
   samples: Int16Array
-  words: WordTiming[]
+  words: WordTiming[] | null
 }
 
 /** What an entry costs: its samples, and its words at about 40 bytes each. */
-const sizeOf = (v: SegmentAudio) => v.samples.byteLength + v.words.length * 40
+const sizeOf = (v: SegmentAudio) => v.samples.byteLength + (v.words?.length ?? 0) * 40
 
 export class SegmentCache {
   private readonly entries = new Map<string, SegmentAudio>()
@@ -23,9 +23,10 @@ export class SegmentCache {
     return this.bytes
   }
 
-  get(key: string): SegmentAudio | undefined {
+  /** The entry for `key`; with `words`, only one that has them. */
+  get(key: string, words = false): SegmentAudio | undefined {
     const value = this.entries.get(key)
-    if (!value) {
+    if (!value || (words && !value.words)) {
       this.misses++
       return undefined
     }
@@ -41,14 +42,21 @@ export class SegmentCache {
     this.bytes = 0
   }
 
+  /** Keeps `value`, in place of an entry for the same key that has no words when it has them. */
   set(key: string, value: SegmentAudio): void {
-    if (sizeOf(value) > this.maxBytes || this.entries.has(key)) return
+    const old = this.entries.get(key)
+    if (old && (old.words || !value.words)) return
+    if (old) {
+      this.entries.delete(key)
+      this.bytes -= sizeOf(old)
+    }
+    if (sizeOf(value) > this.maxBytes) return
     this.entries.set(key, value)
     this.bytes += sizeOf(value)
-    for (const [oldest, old] of this.entries) {
+    for (const [oldest, evicted] of this.entries) {
       if (this.bytes <= this.maxBytes) break
       this.entries.delete(oldest)
-      this.bytes -= sizeOf(old)
+      this.bytes -= sizeOf(evicted)
     }
   }
 }

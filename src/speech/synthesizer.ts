@@ -46,6 +46,8 @@ export interface StreamOptions {
   signal?: AbortSignal
   /** Heard as it is made, as on a call: every segment goes ahead of other requests' work. */
   live?: boolean
+  /** Each segment's last chunk carries its words' timings (they cost Flite a second, cheap run). */
+  words?: boolean
 }
 
 /** A segment names a voice the engines no longer have (removed by a reload since it was read). */
@@ -104,7 +106,7 @@ export class Synthesizer {
     return this.byId.get(id)
   }
 
-  async *stream(source: readonly Segment[] | SegmentFeed, { signal, live = false }: StreamOptions = {}): AsyncGenerator<SpeechChunk> {
+  async *stream(source: readonly Segment[] | SegmentFeed, { signal, live = false, words: timed = false }: StreamOptions = {}): AsyncGenerator<SpeechChunk> {
     const feed = source instanceof SegmentFeed ? source : SegmentFeed.of(source)
     const lookahead = this.options.lookahead ?? 2
     const priority = (i: number): Priority => (live ? 'live' : i === 0 ? 'high' : 'normal')
@@ -114,7 +116,7 @@ export class Synthesizer {
     const jobs: (Job | undefined)[] = []
     const start = (j: number) => {
       const part = feed.peek(j)
-      if (part && !jobs[j]) jobs[j] = this.job(part, priority(j), controller.signal)
+      if (part && !jobs[j]) jobs[j] = this.job(part, priority(j), timed, controller.signal)
     }
     // Look-ahead starts once segment `playing` has audio, so it never competes with the first
     // segment for a core while the listener is still waiting for the first sound.
@@ -145,7 +147,7 @@ export class Synthesizer {
         jobs[i] = undefined
         playing = i
         const known = feed.done && i === feed.length - 1
-        yield { samples: new Int16Array(0), segment: i, last: true, final: known, words: spokenWords(part, words) }
+        yield { samples: new Int16Array(0), segment: i, last: true, final: known, words: timed ? spokenWords(part, words) : undefined }
         if (!known && (await feed.at(i + 1)) === undefined) yield { samples: new Int16Array(0), segment: i, last: true, final: true }
       }
       finished = true
@@ -158,18 +160,22 @@ export class Synthesizer {
     }
   }
 
-  /** One segment's audio and words: from the cache, or synthesized in the pool and cached when complete. */
-  private job({ text, voice, speed }: Segment, priority: Priority, signal: AbortSignal): Job {
+  /**
+   * One segment's audio (and words, when asked): from the cache, or synthesized in the pool and
+   * cached when complete. An entry made without words does not serve a request for them; the
+   * entry made with them then serves both.
+   */
+  private job({ text, voice, speed }: Segment, priority: Priority, words: boolean, signal: AbortSignal): Job {
     const key = `${voice.id}\u0000${speed}\u0000${text}`
-    const hit = this.cache.get(key)
-    if (hit) return [hit.samples, { words: hit.words }]
+    const hit = this.cache.get(key, words)
+    if (hit) return [hit.samples, { words: hit.words ?? [] }]
     const channel = new Channel<Int16Array | SegmentWords>()
-    const made: SegmentAudio = { samples: new Int16Array(0), words: [] }
+    const made: SegmentAudio = { samples: new Int16Array(0), words: words ? [] : null }
     const pieces: Int16Array[] = []
     const generation = this.generation
     void (async () => {
       try {
-        for await (const item of this.pool.synthesize({ engine: voice.engine, voice: voice.id, text, speed }, { signal, priority })) {
+        for await (const item of this.pool.synthesize({ engine: voice.engine, voice: voice.id, text, speed, words }, { signal, priority })) {
           if (isWords(item)) made.words = item.words
           else pieces.push(item)
           channel.push(item)

@@ -1,5 +1,5 @@
 // Messages between the synthesis pool (main thread) and its worker threads.
-import type { VoiceInfo } from './engine.js'
+import type { VoiceInfo, WordTiming } from './engine.js'
 import type { PiperOptions, PiperStatus } from './engines/piper.js'
 
 /** What the pool hands each worker at spawn. */
@@ -22,6 +22,8 @@ export interface SynthJob {
   voice: string
   text: string
   speed: number
+  /** Send the segment's words (a `words` reply) before `done`. */
+  words?: boolean
 }
 
 export type WorkerRequest =
@@ -31,6 +33,8 @@ export type WorkerRequest =
 
 export type WorkerReply =
   | { type: 'chunk'; id: number; samples: ArrayBuffer }
+  /** A segment's words, after its last chunk and before `done`. */
+  | { type: 'words'; id: number; words: WordTiming[] }
   | { type: 'done'; id: number }
   | { type: 'result'; id: number; value: SpeechStatus | string }
   | { type: 'error'; id: number; message: string }

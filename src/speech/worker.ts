@@ -52,14 +52,17 @@ async function handle(request: WorkerRequest): Promise<void> {
       return send({ type: 'result', id, value: (await getEspeak()).phonemize(request.text, request.voice) })
     }
     case 'synth': {
-      const options = { voice: request.voice, speed: request.speed }
+      const options = { voice: request.voice, speed: request.speed, words: request.words }
       if (request.engine === 'flite') {
-        sendChunk(id, getFlite().synthesizeSync(request.text, options))
+        const { samples, words } = getFlite().synthesizeSync(request.text, options)
+        sendChunk(id, samples)
+        if (words) send({ type: 'words', id, words })
       } else if (request.engine === 'espeak') {
-        ;(await getEspeak()).synthesizeEach(request.text, options, (chunk) => {
+        const words = (await getEspeak()).synthesizeEach(request.text, options, (chunk) => {
           if (Atomics.load(cancelled, 0) === id) return true
           sendChunk(id, chunk)
         })
+        if (request.words) send({ type: 'words', id, words })
       } else if (request.engine === 'piper') {
         // One chunk per sentence; the cancel slot is read before each next session.run.
         for await (const chunk of (await getPiper()).synthesize(request.text, options)) {

@@ -9,7 +9,7 @@ import type { Worker } from 'node:worker_threads'
 import { join, resolve } from 'node:path'
 import { startWorker } from '../worker-thread.js'
 import { Channel, abortError } from './channel.js'
-import type { VoiceInfo } from './engine.js'
+import type { SegmentWords, VoiceInfo } from './engine.js'
 import type { PiperOptions, PiperStatus } from './engines/piper.js'
 import type { SpeechStatus, SynthJob, WorkerData, WorkerReply, WorkerRequest } from './worker-protocol.js'
 
@@ -29,7 +29,7 @@ export interface PoolOptions {
 
 interface Task {
   request: WorkerRequest
-  channel: Channel<Int16Array | SpeechStatus | string>
+  channel: Channel<Int16Array | SegmentWords | SpeechStatus | string>
   cancelled: boolean
   /** Detaches the task from its abort signal once it is settled. */
   release?: () => void
@@ -76,10 +76,10 @@ export class SynthesisPool {
     return this.slots.filter((s) => s.task).length
   }
 
-  /** PCM16 chunks of one segment, as the engine makes them. */
-  synthesize(job: SynthJob, { signal, priority = 'normal' }: { signal?: AbortSignal; priority?: Priority } = {}): AsyncIterable<Int16Array> {
+  /** PCM16 chunks of one segment, as the engine makes them, then, if `job.words`, when each of its words was spoken. */
+  synthesize(job: SynthJob, { signal, priority = 'normal' }: { signal?: AbortSignal; priority?: Priority } = {}): AsyncIterable<Int16Array | SegmentWords> {
     const task = this.enqueue({ type: 'synth', id: this.nextId++, ...job }, priority, signal)
-    return task.channel as Channel<Int16Array>
+    return task.channel as Channel<Int16Array | SegmentWords>
   }
 
   async voices(): Promise<VoiceInfo[]> {
@@ -190,6 +190,7 @@ export class SynthesisPool {
     const task = slot.task
     if (!task || task.request.id !== reply.id) return
     if (reply.type === 'chunk') return task.channel.push(new Int16Array(reply.samples))
+    if (reply.type === 'words') return task.channel.push({ words: reply.words })
     if (reply.type === 'result') task.channel.push(reply.value)
     if (reply.type === 'error') task.channel.fail(new Error(reply.message))
     else task.channel.end()

@@ -159,7 +159,8 @@ export class CallHub {
     const voice = args.voice ? this.voice(args.voice) : undefined
     if (args.voice && !voice) throw new CommandError('voice_not_found', `No voice "${args.voice}" on this call's instance`)
     try {
-      return session.say(args.text, { voice, interrupt: args.interrupt })
+      // Words are timed only for a say that waits: its answer says which the caller heard.
+      return session.say(args.text, { voice, interrupt: args.interrupt, timed: args.wait })
     } catch (err) {
       if (err instanceof QueueFullError) throw new CommandError('queue_full', err.message)
       throw err

@@ -116,10 +116,10 @@ export class CallSession {
   }
 
   /** Queues speech; with `interrupt`, whatever is playing or queued is cleared first. */
-  say(text: string, opts: { voice?: VoiceInfo; interrupt?: boolean } = {}): Utterance {
+  say(text: string, opts: { voice?: VoiceInfo; interrupt?: boolean; timed?: boolean } = {}): Utterance {
     if (this.state !== 'live') throw new Error('the stream is not live')
     if (opts.interrupt) this.clear('api')
-    return this.speaker.say(text, opts.voice ?? this.context!.voice)
+    return this.speaker.say(text, opts.voice ?? this.context!.voice, opts.timed)
   }
 
   /** Barge-in: the caller stops hearing what was sent, and nothing queued is spoken. */

@@ -35,6 +35,7 @@ export class Utterance {
     readonly text: string,
     readonly voice: VoiceInfo,
     private readonly playout: Playout,
+    readonly timed: boolean,
   ) {
     this.done = new Promise((r) => (this.resolve = r))
   }
@@ -111,9 +112,10 @@ export class Speaker {
     this.prepared = { text, voice, segments, controller, speech: this.synthesize(segments, controller.signal) }
   }
 
-  say(text: string, voice: VoiceInfo): Utterance {
+  /** With `timed`, the utterance learns which words the caller heard (word timings cost Flite a cheap second run). */
+  say(text: string, voice: VoiceInfo, timed = false): Utterance {
     if (this.queue.length >= this.d.maxQueued) throw new QueueFullError('too much speech is queued on this call')
-    const u = new Utterance(this.nextId++, text, voice, this.d.playout)
+    const u = new Utterance(this.nextId++, text, voice, this.d.playout, timed)
     this.queue.push(u)
     void this.pump()
     return u
@@ -129,8 +131,8 @@ export class Speaker {
     for (const u of this.queue.splice(0)) u.settle(outcome)
   }
 
-  private synthesize(segments: Segment[], signal: AbortSignal): Prefetched<SpeechChunk> {
-    return prefetch(this.d.synth.stream(segments, { signal, live: true }))
+  private synthesize(segments: Segment[], signal: AbortSignal, words = false): Prefetched<SpeechChunk> {
+    return prefetch(this.d.synth.stream(segments, { signal, live: true, words }))
   }
 
   /** The prepared speech if it is this utterance's; otherwise it is cancelled. */
@@ -168,7 +170,7 @@ export class Speaker {
     const segments = prepared?.segments ?? read(u.text, u.voice)
     if (segments.length === 0) return u.settle('played')
     // Synthesis first: the encoder is built while the engine works on the first segment.
-    const speech = prepared?.speech ?? this.synthesize(segments, signal)
+    const speech = prepared?.speech ?? this.synthesize(segments, signal, u.timed)
     const encoder = await createEncoder('mulaw', { inputRate: u.voice.sampleRate, outputRate: 8000 })
     const framer = createFramer(FRAME_BYTES)
     const stale = () => gen !== playout.generation || !this.d.live()

@@ -25,7 +25,7 @@ export function enginePcm(text: string, voice: string, speed = 1): { samples: In
   flite ??= new FliteEngine()
   const info = flite.voices().find((v) => v.id === voice)
   if (!info) throw new Error(`no Flite voice ${voice}`)
-  const parts = read(text, info, speed).map((s) => flite!.synthesizeSync(s.text, { voice, speed }))
+  const parts = read(text, info, speed).map((s) => flite!.synthesizeSync(s.text, { voice, speed }).samples)
   const samples = new Int16Array(parts.reduce((n, p) => n + p.length, 0))
   let at = 0
   for (const p of parts) samples.set(p, (at += p.length) - p.length)

@@ -16,7 +16,7 @@ export function spokenFrames(text: string): Buffer<ArrayBuffer>[] {
   const flite = new FliteEngine()
   try {
     const voice = flite.voices().find((v) => v.id === 'awb')!
-    const pcm = flite.synthesizeSync(text, { voice: voice.id, speed: 1 })
+    const pcm = flite.synthesizeSync(text, { voice: voice.id, speed: 1 }).samples
     const input = Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength)
     return frames(execFileSync('sox', ['-V1', '-t', 's16', '-r', String(voice.sampleRate), '-c', '1', '-', '-r', '8000', '-t', 'ul', '-'], { input }))
   } finally {

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { SynthesisPool } from '../../src/speech/workers.js'
+import type { SegmentWords } from '../../src/speech/engine.js'
 import { Synthesizer } from '../../src/speech/synthesizer.js'
 import { concatSamples as concat } from '../../src/audio/samples.js'
 import { PiperEngine } from '../../src/speech/engines/piper.js'
@@ -11,9 +12,9 @@ import { EspeakEngine } from '../../src/speech/engines/espeak.js'
 import { PHONEME_ID_MAP, decodeIds, testModel, writeVoice } from '../helpers/piper-model.js'
 import { read } from '../../src/speech/read.js'
 
-const collect = async (it: AsyncIterable<Int16Array>) => {
+const collect = async (it: AsyncIterable<Int16Array | SegmentWords>) => {
   const out: Int16Array[] = []
-  for await (const c of it) out.push(c)
+  for await (const c of it) if (c instanceof Int16Array) out.push(c)
   return out
 }
 

@@ -3,7 +3,8 @@
 // value lets a cancelled request stop it mid-segment. It is also the phonemizer (IPA) that Piper
 // voices need.
 import type { EspeakModule, EspeakNGWorker } from '@echogarden/espeak-ng-emscripten'
-import type { Engine, SynthesisOptions, VoiceInfo } from '../engine.js'
+import type { Engine, SegmentWords, SynthesisOptions, VoiceInfo, WordTiming } from '../engine.js'
+import { msToSamples, spanAt, wordSpans } from './words.js'
 
 const SAMPLE_RATE = 22050
 /** eSpeak's own default pace, in words per minute; `speed` scales it. */
@@ -45,24 +46,35 @@ export class EspeakEngine implements Engine {
     return [...this.byId.values()].map((v) => ({ ...v.info }))
   }
 
-  async *synthesize(segment: string, options: SynthesisOptions): AsyncIterable<Int16Array> {
+  async *synthesize(segment: string, options: SynthesisOptions): AsyncIterable<Int16Array | SegmentWords> {
     const chunks: Int16Array[] = []
-    this.synthesizeEach(segment, options, (chunk) => void chunks.push(chunk))
+    const words = this.synthesizeEach(segment, options, (chunk) => void chunks.push(chunk))
     yield* chunks
+    if (options.words) yield { words }
   }
 
   /**
-   * Synthesizes synchronously, handing each piece of audio to `onChunk` as eSpeak makes it.
-   * `onChunk` returning true stops the synthesis (the request was cancelled).
+   * Synthesizes synchronously, handing each piece of audio to `onChunk` as eSpeak makes it, and
+   * returns when each word was spoken (read from events eSpeak sends anyway: no cost worth an
+   * option). `onChunk` returning true stops the synthesis (the request
+   * was cancelled).
    */
-  synthesizeEach(segment: string, { voice, speed }: SynthesisOptions, onChunk: (chunk: Int16Array) => boolean | void): void {
+  synthesizeEach(segment: string, { voice, speed }: SynthesisOptions, onChunk: (chunk: Int16Array) => boolean | void): WordTiming[] {
     this.select(voice)
     this.worker.set_rate(Math.round(BASE_WPM * speed))
     let stopped = false
-    this.worker.synthesize(escapeMarkup(segment), (samples) => (stopped ||= samples?.length > 0 && onChunk(samples) === true))
+    let samples = 0
+    const { text, origin } = escapeMarkup(segment)
+    const words = new WordClock(segment, origin)
+    this.worker.synthesize(text, (chunk, events) => {
+      words.read(events as EspeakEvent[])
+      samples += chunk?.length ?? 0
+      return (stopped ||= chunk?.length > 0 && onChunk(chunk) === true)
+    })
     // A stopped synthesis leaves its unread text inside eSpeak, and the next text-to-phonemes
     // call would read a piece of it; a synthesis of nothing clears it.
     if (stopped) this.worker.synthesize(' ', () => false)
+    return words.timings(samples)
   }
 
   /**
@@ -71,7 +83,7 @@ export class EspeakEngine implements Engine {
    */
   phonemize(text: string, voice: string): string {
     this.select(voice)
-    const { ptr } = this.worker.text_to_phonemes(escapeMarkup(text), 1)
+    const { ptr } = this.worker.text_to_phonemes(escapeMarkup(text).text, 1)
     if (!ptr) throw new Error('espeak could not phonemize')
     try {
       const heap = this.module.HEAPU8
@@ -97,7 +109,76 @@ function bcp47(language: string): string {
   return [lang, ...rest.map((part) => (part.length === 2 ? part.toUpperCase() : part))].join('-')
 }
 
-/** eSpeak reads `<` and `&` as markup in some modes; text is always text here. */
-function escapeMarkup(text: string): string {
-  return text.replaceAll('&', ' and ').replaceAll('<', ' ').replaceAll('>', ' ')
+const ESCAPES: Record<string, string> = { '&': ' and ', '<': ' ', '>': ' ' }
+
+/**
+ * eSpeak reads `<` and `&` as markup in some modes; text is always text here. `origin` gives, for
+ * each code point of the escaped text (eSpeak counts code points), its UTF-16 offset in `text`.
+ */
+function escapeMarkup(text: string): { text: string; origin: number[] } {
+  let escaped = ''
+  const origin: number[] = []
+  let offset = 0
+  for (const char of text) {
+    const out = ESCAPES[char] ?? char
+    escaped += out
+    for (const _ of out) origin.push(offset)
+    offset += char.length
+  }
+  return { text: escaped, origin }
+}
+
+interface EspeakEvent {
+  type: string
+  /** 1-based, in code points of the text eSpeak was given. */
+  text_position: number
+  /** Milliseconds from the start of the audio. */
+  audio_position: number
+  id?: string | number
+}
+
+/**
+ * Word times from eSpeak's events. A word starts at the first `word` event inside it (a number
+ * such as "123" is several spoken words, one text word) and ends where the next word starts or at
+ * the first pause after its sounds: a `phoneme` event without a phoneme (some voices also send one
+ * with no duration at a word's start, which is no pause), or a clause's `end`.
+ */
+class WordClock {
+  private readonly spans
+  private readonly words: { span: number; start: number; end?: number; sounded: boolean }[] = []
+
+  constructor(
+    segment: string,
+    private readonly origin: number[],
+  ) {
+    this.spans = wordSpans(segment)
+  }
+
+  read(events: EspeakEvent[]): void {
+    for (const event of events) {
+      const ms = event.audio_position
+      const last = this.words.at(-1)
+      if (event.type === 'word') {
+        const span = spanAt(this.spans, this.origin[event.text_position - 1] ?? Infinity)
+        if (span < 0 || (last && span <= last.span)) continue
+        if (last && last.end === undefined) last.end = ms
+        this.words.push({ span, start: ms, sounded: false })
+      } else if (!last) {
+        continue
+      } else if (event.type === 'phoneme' && event.id !== '') {
+        last.sounded = true
+        last.end = undefined
+      } else if ((event.type === 'phoneme' && last.sounded) || event.type === 'end') {
+        last.end ??= ms
+      }
+    }
+  }
+
+  timings(samples: number): WordTiming[] {
+    return this.words.map(({ span, start, end }) => ({
+      ...this.spans[span],
+      start: msToSamples(start, SAMPLE_RATE),
+      end: end === undefined ? samples : Math.min(samples, msToSamples(end, SAMPLE_RATE)),
+    }))
+  }
 }

@@ -9,13 +9,14 @@
 // short kal16 run. The WASI imports forward to a fresh `WASI` object per run, because node:wasi
 // copies its argv when it is constructed.
 import { WASI } from 'node:wasi'
-import { readFileSync, mkdtempSync, rmSync } from 'node:fs'
+import { readFileSync, mkdtempSync, rmSync, openSync, closeSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseWav } from '../../audio/wav.js'
-import type { Engine, SynthesisOptions, VoiceInfo } from '../engine.js'
+import type { Engine, SegmentWords, SynthesisOptions, VoiceInfo, WordTiming } from '../engine.js'
 import { readOnlyData } from './wasm-data.js'
+import { wordSpans, type Span } from './words.js'
 
 const VOICES: readonly VoiceInfo[] = [
   { id: 'slt', name: 'SLT (US English, female)', language: 'en-US', gender: 'female', sampleRate: 16000, engine: 'flite' },
@@ -54,30 +55,58 @@ export class FliteEngine implements Engine {
     return VOICES.map((v) => ({ ...v }))
   }
 
-  async *synthesize(segment: string, options: SynthesisOptions): AsyncIterable<Int16Array> {
-    yield this.synthesizeSync(segment, options)
+  async *synthesize(segment: string, options: SynthesisOptions): AsyncIterable<Int16Array | SegmentWords> {
+    const { samples, words } = this.synthesizeSync(segment, options)
+    yield samples
+    if (words) yield { words }
   }
 
-  synthesizeSync(segment: string, { voice, speed }: SynthesisOptions): Int16Array {
-    if (!VOICES.some((v) => v.id === voice)) throw new Error(`flite has no voice "${voice}"`)
+  /**
+   * The segment's audio and when each word was spoken. Flite prints each phone's end time
+   * (`-psdur`) but not which word it belongs to, so a second run of the words alone, each ended
+   * by a period and with durations squeezed 20-fold (its wave synthesis then costs ~1/20), gives
+   * each word's phones as a group between pauses: their counts tie the first run's phones to words.
+   * Both cost time (the phone list alone 5-15%), so they are done only when `words` asks.
+   */
+  synthesizeSync(segment: string, { voice, speed, words }: SynthesisOptions): { samples: Int16Array; words?: WordTiming[] } {
+    const info = VOICES.find((v) => v.id === voice)
+    if (!info) throw new Error(`flite has no voice "${voice}"`)
+    // `-t` makes the text literal (never a file name); the leading space keeps a text that
+    // starts with "-" from being read as an option.
+    const stretch = `duration_stretch=${(1 / speed).toFixed(4)}`
+    if (!words) {
+      this.run(['-voice', voice, '--setf', stretch, '-t', ` ${segment} `, '/out/out.wav'])
+      return { samples: this.readWav() }
+    }
+    const phones = parsePhones(this.run(['-voice', voice, '-psdur', '--setf', stretch, '-t', ` ${segment} `, '/out/out.wav'], true))
+    const samples = this.readWav()
+    const spans = wordSpans(segment)
+    const apart = spans.map((s) => `${segment.slice(s.from, s.to)}.`).join(' ')
+    const groups = phoneGroups(parsePhones(this.run(['-voice', voice, '-psdur', '--setf', 'duration_stretch=0.05', '-t', ` ${apart} `, '/out/apart.wav'], true)))
+    return { samples, words: wordTimes(spans, groups, phones, info.sampleRate) }
+  }
+
+  private readWav(): Int16Array {
+    return parseWav(readFileSync(join(this.dir, 'out.wav'))).samples as Int16Array
+  }
+
+  /**
+   * Runs flite with `args`; returns what it printed when `capture` asks (a file per run costs a
+   * few percent of a short kal16 segment, so only then).
+   */
+  private run(args: string[], capture = false): string {
     const instance = this.freshInstance()
-    this.current = new WASI({
-      version: 'preview1',
-      // `-t` makes the text literal (never a file name); the leading space keeps a text that
-      // starts with "-" from being read as an option.
-      args: ['flite', '-voice', voice, '--setf', `duration_stretch=${(1 / speed).toFixed(4)}`, '-t', ` ${segment} `, '/out/out.wav'],
-      env: {},
-      preopens: { '/out': this.dir },
-      returnOnExit: true,
-    })
+    const stdout = join(this.dir, 'stdout')
+    const fd = capture ? openSync(stdout, 'w') : undefined
+    this.current = new WASI({ version: 'preview1', args: ['flite', ...args], env: {}, preopens: { '/out': this.dir }, stdout: fd, returnOnExit: true })
     try {
       const code = this.current.start(instance)
       if (code !== 0) throw new Error(`flite exited with code ${code}`)
     } finally {
       this.current = null
+      if (fd !== undefined) closeSync(fd)
     }
-    const { samples } = parseWav(readFileSync(join(this.dir, 'out.wav')))
-    return samples as Int16Array
+    return fd === undefined ? '' : readFileSync(stdout, 'utf8')
   }
 
   /** The instance, with its memory as it was right after instantiation. */
@@ -99,4 +128,67 @@ export class FliteEngine implements Engine {
   close(): void {
     rmSync(this.dir, { recursive: true, force: true })
   }
+}
+
+interface Phone {
+  name: string
+  /** Seconds from the start of the audio. */
+  end: number
+}
+
+/** `pau:0.164 hh:0.255 …` → phones. */
+function parsePhones(out: string): Phone[] {
+  return out
+    .trim()
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((item) => {
+      const at = item.lastIndexOf(':')
+      return { name: item.slice(0, at), end: Number(item.slice(at + 1)) }
+    })
+}
+
+/** How many phones each run of phones between pauses has. */
+function phoneGroups(phones: Phone[]): number[] {
+  const groups: number[] = []
+  let count = 0
+  for (const { name } of phones) {
+    if (name !== 'pau') count++
+    else if (count > 0) groups.push(count), (count = 0)
+  }
+  if (count > 0) groups.push(count)
+  return groups
+}
+
+/**
+ * Gives each word its share of the spoken (non-pause) phones: the counts from the words-apart run
+ * when it found one group per word and the same phones in all, else shares by letters (a word
+ * Flite reads differently alone, rare).
+ */
+function wordTimes(spans: Span[], groups: number[], phones: Phone[], rate: number): WordTiming[] {
+  const spoken = phones.map((p, i) => ({ ...p, start: i > 0 ? phones[i - 1].end : 0 })).filter((p) => p.name !== 'pau')
+  const total = groups.reduce((a, b) => a + b, 0)
+  const counts =
+    groups.length === spans.length && total === spoken.length ? groups : shares(spans.map((s) => s.to - s.from), spoken.length)
+  const words: WordTiming[] = []
+  let next = 0
+  spans.forEach((span, i) => {
+    const own = spoken.slice(next, next + counts[i])
+    next += counts[i]
+    if (own.length === 0) return
+    words.push({ ...span, start: Math.round(own[0].start * rate), end: Math.round(own.at(-1)!.end * rate) })
+  })
+  return words
+}
+
+/** `n` split in proportion to `weights`, in whole numbers that add up to `n`. */
+function shares(weights: number[], n: number): number[] {
+  const sum = weights.reduce((a, b) => a + b, 0)
+  let given = 0
+  return weights.map((w, i) => {
+    const upTo = i === weights.length - 1 ? n : Math.round((n * weights.slice(0, i + 1).reduce((a, b) => a + b, 0)) / sum)
+    const count = upTo - given
+    given = upTo
+    return count
+  })
 }

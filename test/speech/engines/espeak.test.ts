@@ -50,4 +50,10 @@ describe('espeak engine', () => {
     espeak.synthesizeEach('<speak>a & b</speak>', { voice: 'espeak-en-us', speed: 1 }, (c) => void (n += c.length))
     expect(n).toBeGreaterThan(0)
   })
+  it('names words by their place in the text it was given, across escaped markup, emoji and numbers', () => {
+    const text = 'Tom & <Jerry> 😀 paid 123 dollars, über-fast.'
+    const words = espeak.synthesizeEach(text, { voice: 'espeak-en-us', speed: 1 }, () => {})
+    expect(words.map((w) => text.slice(w.from, w.to))).toEqual(['Tom', '&', 'Jerry', 'paid', '123', 'dollars', 'über-fast'])
+    for (const [i, w] of words.entries()) if (i > 0) expect(w.start).toBeGreaterThanOrEqual(words[i - 1].end)
+  })
 })

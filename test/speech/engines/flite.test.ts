@@ -1,4 +1,4 @@
-import { describe, it, expect } from 'vitest'
+import { describe, it, expect, afterAll } from 'vitest'
 import { FliteEngine } from '../../../src/speech/engines/flite.js'
 
 const rms = (s: Int16Array) => Math.sqrt(s.reduce((a, v) => a + v * v, 0) / Math.max(1, s.length))
@@ -14,7 +14,7 @@ describe('flite engine', () => {
   })
 
   it.each(['slt', 'kal16', 'rms', 'awb', 'kal'])('speaks with %s', (voice) => {
-    const samples = flite.synthesizeSync('Hello, this is a test.', { voice, speed: 1 })
+    const samples = flite.synthesizeSync('Hello, this is a test.', { voice, speed: 1 }).samples
     const rate = flite.voices().find((v) => v.id === voice)!.sampleRate
     // About a second and a half of audible speech, not silence or noise bursts.
     expect(samples.length / rate).toBeGreaterThan(0.8)
@@ -23,9 +23,9 @@ describe('flite engine', () => {
   })
 
   it('gives the same audio for the same text every time (the instance is reset between runs)', () => {
-    const a = flite.synthesizeSync('Repeatable output.', { voice: 'slt', speed: 1 })
+    const a = flite.synthesizeSync('Repeatable output.', { voice: 'slt', speed: 1 }).samples
     flite.synthesizeSync('Something else entirely, to disturb its state.', { voice: 'kal16', speed: 1.5 })
-    const b = flite.synthesizeSync('Repeatable output.', { voice: 'slt', speed: 1 })
+    const b = flite.synthesizeSync('Repeatable output.', { voice: 'slt', speed: 1 }).samples
     expect(Buffer.from(b.buffer).equals(Buffer.from(a.buffer))).toBe(true)
   })
 
@@ -35,8 +35,8 @@ describe('flite engine', () => {
     const fresh = new FliteEngine()
     try {
       for (const voice of ['slt', 'kal16', 'rms', 'awb', 'kal']) {
-        const used = flite.synthesizeSync('Repeatable output, once more.', { voice, speed: 1 })
-        const expected = fresh.synthesizeSync('Repeatable output, once more.', { voice, speed: 1 })
+        const used = flite.synthesizeSync('Repeatable output, once more.', { voice, speed: 1 }).samples
+        const expected = fresh.synthesizeSync('Repeatable output, once more.', { voice, speed: 1 }).samples
         expect(Buffer.from(used.buffer).equals(Buffer.from(expected.buffer)), voice).toBe(true)
       }
     } finally {
@@ -46,19 +46,32 @@ describe('flite engine', () => {
 
   it('speaks faster at a higher speed', () => {
     const text = 'The quick brown fox jumps over the lazy dog.'
-    const slow = flite.synthesizeSync(text, { voice: 'kal16', speed: 0.5 }).length
-    const normal = flite.synthesizeSync(text, { voice: 'kal16', speed: 1 }).length
-    const fast = flite.synthesizeSync(text, { voice: 'kal16', speed: 2 }).length
+    const slow = flite.synthesizeSync(text, { voice: 'kal16', speed: 0.5 }).samples.length
+    const normal = flite.synthesizeSync(text, { voice: 'kal16', speed: 1 }).samples.length
+    const fast = flite.synthesizeSync(text, { voice: 'kal16', speed: 2 }).samples.length
     expect(slow / normal).toBeGreaterThan(1.6)
     expect(normal / fast).toBeGreaterThan(1.6)
   })
 
   it('reads text that looks like an option or a file name as text', () => {
-    const samples = flite.synthesizeSync('-voice out.wav', { voice: 'kal16', speed: 1 })
+    const samples = flite.synthesizeSync('-voice out.wav', { voice: 'kal16', speed: 1 }).samples
     expect(samples.length).toBeGreaterThan(8000)
   })
 
   it('refuses a voice it does not have', () => {
     expect(() => flite.synthesizeSync('hi', { voice: 'nope', speed: 1 })).toThrow(/no voice/)
+  })
+})
+
+describe('flite word timings', () => {
+  const flite = new FliteEngine()
+  afterAll(() => flite.close())
+
+  it('names words by their place in the text, and speaks the same audio as without them', () => {
+    const text = 'Tom & "Jerry" paid 123 dollars, twice.'
+    const timed = flite.synthesizeSync(text, { voice: 'kal16', speed: 1, words: true })
+    expect(timed.words!.map((w) => text.slice(w.from, w.to))).toEqual(['Tom', '&', 'Jerry', 'paid', '123', 'dollars', 'twice'])
+    expect(timed.samples).toEqual(flite.synthesizeSync(text, { voice: 'kal16', speed: 1 }).samples)
+    expect(flite.synthesizeSync(text, { voice: 'kal16', speed: 1 }).words).toBeUndefined()
   })
 })
