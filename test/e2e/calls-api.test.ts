@@ -115,7 +115,7 @@ describe('a live call', () => {
     const mark = stream.received.length
     const res = await api(rig.apps[0], 'POST', `/v1/calls/${body.call_sid}/say?wait=played`, key, { text: 'Your table is ready.', voice_id: 'slt' })
     expect(res.status).toBe(200)
-    expect(await res.json()).toMatchObject({ status: 'played', heard: 'Your table is ready.' })
+    expect(await res.json()).toMatchObject({ status: 'played', heard: 'Your table is ready' })
     expectSpoken(stream.audio(mark), 'Your table is ready.', 'slt')
 
     const queued = await api(rig.apps[0], 'POST', `/v1/calls/${body.call_sid}/say`, key, { text: 'And more.' })
@@ -146,7 +146,7 @@ describe('a live call', () => {
     expect(result.status).toBe('interrupted')
     const words = result.heard.split(' ')
     expect(words.length).toBeGreaterThanOrEqual(1) // at least the first segment, "First,"
-    expect(text.startsWith(result.heard.replace(/[.,]$/, ''))).toBe(true)
+    expect(text.replace(/[.,]/g, '').startsWith(result.heard)).toBe(true)
     expect(result.heard.length).toBeLessThan(text.length / 2)
     stream.sendStop()
     await stream.closed
