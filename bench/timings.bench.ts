@@ -1,7 +1,11 @@
 // Issue 10's word timings: what asking for them costs per segment, beside the segment's synthesis
 // without them, for each engine that gives them (the engine alone, in this thread, warm).
-// Piper's estimated timings are not built yet, so neither is the figure of their error.
+// Piper's models give no durations, so its timings are estimated (engines/words.ts): the error of
+// that estimator, applied to eSpeak NG's audio of the same texts, against eSpeak NG's own word
+// events, is printed last.
 import { FliteEngine } from '../src/speech/engines/flite.js'
+import { estimateWords } from '../src/speech/engines/words.js'
+import { concatSamples } from '../src/audio/samples.js'
 import { EspeakEngine } from '../src/speech/engines/espeak.js'
 import type { SynthesisOptions } from '../src/speech/engine.js'
 import { percentile, ms, figure } from './stats.js'
@@ -46,3 +50,18 @@ for (const [voice, synthesize, goal] of engines) {
     `<= ${goal}x synthesis alone`, ratio <= goal)
 }
 flite.close()
+
+// The estimator against the truth: eSpeak NG's word events on its own audio.
+const errors: number[] = []
+for (const text of [...SEGMENTS, 'Please hold while I check that for you. It should only take a moment.', 'Your appointment is on Monday at three, with Doctor Smith.']) {
+  const chunks: Int16Array[] = []
+  const truth = espeak.synthesizeEach(text, { voice: 'espeak-en-us', speed: 1, words: true }, (c) => void chunks.push(c.slice()))
+  const guess = estimateWords(text, concatSamples(chunks))
+  for (const w of truth) {
+    const g = guess.find((x) => x.from === w.from)
+    if (!g) continue
+    errors.push((Math.abs(g.start - w.start) / 22050) * 1000, (Math.abs(g.end - w.end) / 22050) * 1000)
+  }
+}
+const mean = errors.reduce((a, b) => a + b, 0) / errors.length
+figure('Piper word timing estimate, error against real word times', ms(mean) + ' mean', `p95 ${ms(percentile(errors, 95))}, ${errors.length / 2} words (the estimator applied to eSpeak NG's audio, against its own word events)`, 'stated, not a goal', true)

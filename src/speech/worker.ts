@@ -7,6 +7,8 @@ import { parentPort, workerData } from 'node:worker_threads'
 import { FliteEngine } from './engines/flite.js'
 import { EspeakEngine } from './engines/espeak.js'
 import { PiperEngine } from './engines/piper.js'
+import { estimateWords } from './engines/words.js'
+import { concatSamples } from '../audio/samples.js'
 import type { WorkerData, WorkerRequest, WorkerReply } from './worker-protocol.js'
 
 const port = parentPort!
@@ -64,11 +66,16 @@ async function handle(request: WorkerRequest): Promise<void> {
         })
         if (request.words) send({ type: 'words', id, words })
       } else if (request.engine === 'piper') {
-        // One chunk per sentence; the cancel slot is read before each next session.run.
+        // One chunk per sentence; the cancel slot is read before each next session.run. Piper's
+        // models give no durations: the words are estimated from the audio (a copy, since
+        // sending a chunk hands its buffer over).
+        const made: Int16Array[] = []
         for await (const chunk of (await getPiper()).synthesize(request.text, options)) {
           if (Atomics.load(cancelled, 0) === id) break
+          if (request.words) made.push(chunk.slice())
           sendChunk(id, chunk)
         }
+        if (request.words) send({ type: 'words', id, words: estimateWords(request.text, concatSamples(made)) })
       } else {
         throw new Error(`no engine "${request.engine}"`)
       }

@@ -69,6 +69,22 @@ describe('piper voices in the synthesis pool', () => {
     expect(decodeIds(duo, 1)).toEqual(expected)
   })
 
+  it('estimates word timings when asked (the model gives no durations): every word once, in order, within the audio', async () => {
+    const text = 'Good morning, and welcome to Acme.'
+    const items = []
+    for await (const item of pool.synthesize({ engine: 'piper', voice: 'piper-duo-speaker-a', text, speed: 1, words: true })) items.push(item)
+    const audio = items.filter((i): i is Int16Array => i instanceof Int16Array)
+    const words = items.filter((i) => !(i instanceof Int16Array)).flatMap((i) => (i as { words: { from: number; to: number; start: number; end: number }[] }).words)
+    expect(items.at(-1)).not.toBeInstanceOf(Int16Array) // after the audio
+    expect(words.map((w) => text.slice(w.from, w.to))).toEqual(['Good', 'morning', 'and', 'welcome', 'to', 'Acme'])
+    const length = audio.reduce((n, a) => n + a.length, 0)
+    for (const [i, w] of words.entries()) {
+      expect(w.end).toBeGreaterThan(w.start)
+      expect(w.end).toBeLessThanOrEqual(length)
+      if (i > 0) expect(w.start).toBe(words[i - 1].end)
+    }
+  })
+
   it('streams through the synthesizer, segment by segment, the same audio as the engine', async () => {
     const synth = new Synthesizer(pool, await pool.voices(), { cacheBytes: 0 })
     const text = 'Thank you for calling. Your appointment is on Monday, at 3 p.m. Goodbye!'

@@ -16,7 +16,8 @@ import { join } from 'node:path'
 import { parseWav } from '../../audio/wav.js'
 import type { Engine, SegmentWords, SynthesisOptions, VoiceInfo, WordTiming } from '../engine.js'
 import { readOnlyData } from './wasm-data.js'
-import { wordSpans, type Span } from './words.js'
+import { wordSpans } from './words.js'
+import type { Span } from '../align.js'
 
 const VOICES: readonly VoiceInfo[] = [
   { id: 'slt', name: 'SLT (US English, female)', language: 'en-US', gender: 'female', sampleRate: 16000, engine: 'flite' },
