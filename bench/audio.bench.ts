@@ -9,6 +9,7 @@ import { createResampler } from '../src/audio/resample.js'
 import { decodeMulaw, encodeMulaw } from '../src/audio/g711.js'
 import { resample } from '../src/audio/resample.js'
 import { FliteEngine } from '../src/speech/engines/flite.js'
+import { snrDb } from '../test/audio/signals.js'
 
 const SECONDS = 60
 const LONG_REPEAT = 10 // sox also gets a 10-minute file, so its process start-up does not dominate
@@ -80,15 +81,6 @@ function sox(file: string, rate: number, out: string, encoding: 'mu-law' | 'sign
   if (run.status !== 0) throw new Error(`sox failed: ${run.stderr}`)
 }
 
-function snrDb(ref: ArrayLike<number>, got: ArrayLike<number>): number {
-  let signal = 0
-  let noise = 0
-  for (let i = 0; i < Math.min(ref.length, got.length); i++) {
-    signal += ref[i] * ref[i]
-    noise += (ref[i] - got[i]) ** 2
-  }
-  return 10 * Math.log10(signal / noise)
-}
 
 /** kal16 speech to 8 kHz: ours against sox's PCM16, beside sox's own μ-law against the same. */
 function snrAgainstSox(dir: string): void {

@@ -74,3 +74,18 @@ export function fold(F: number, rate: number): number {
 }
 
 export { concatSamples as concat } from '../../src/audio/samples.js'
+
+/**
+ * SNR in dB of `got` against `ref`, sample by sample over `length` samples (by default the shorter
+ * of the two; past the end of either, it counts as silence). Infinity when identical.
+ */
+export function snrDb(ref: ArrayLike<number>, got: ArrayLike<number>, length = Math.min(ref.length, got.length)): number {
+  let signal = 0
+  let noise = 0
+  for (let i = 0; i < length; i++) {
+    const x = ref[i] ?? 0
+    signal += x * x
+    noise += (x - (got[i] ?? 0)) ** 2
+  }
+  return noise === 0 ? Infinity : 10 * Math.log10(signal / noise)
+}

@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process'
 import { expect } from 'vitest'
 import { FliteEngine } from '../../src/speech/engines/flite.js'
 import { read } from '../../src/speech/read.js'
+import { snrDb as snrOver } from '../audio/signals.js'
 
 const FRAME = 160
 
@@ -48,17 +49,8 @@ export function expectedPcm8k(text: string, voice: string, speed = 1): Int16Arra
   return out
 }
 
-/** SNR in dB of `got` against `ref` (linear PCM, sample by sample; Infinity when identical). */
-export function snrDb(ref: Int16Array, got: Int16Array): number {
-  let signal = 0
-  let noise = 0
-  for (let i = 0; i < Math.max(ref.length, got.length); i++) {
-    const x = ref[i] ?? 0
-    signal += x * x
-    noise += (x - (got[i] ?? 0)) ** 2
-  }
-  return noise === 0 ? Infinity : 10 * Math.log10(signal / noise)
-}
+/** SNR in dB of `got` against `ref` (linear PCM), over the longer of the two: a length that differs counts as noise. */
+export const snrDb = (ref: Int16Array, got: Int16Array): number => snrOver(ref, got, Math.max(ref.length, got.length))
 
 /** sox's decoding of μ-law bytes (not our G.711 table). */
 export function decodeWithSox(mulaw: Uint8Array): Int16Array {
