@@ -30,7 +30,7 @@ export default async function speakRoutes(app: FastifyInstance, { config }: { co
     collect() { this.set([...open.values()].reduce((a, b) => a + b, 0)) },
   })
 
-  /** After the key is known: one more socket must fit the key's cap, and the query must name what we have. */
+  /** After the key is known and the query valid: one more socket must fit the key's cap, and the query must name what we have. */
   async function admit(request: FastifyRequest<{ Querystring: Static<typeof Query> }>): Promise<void> {
     const key = request.apiKey!
     if ((open.get(key.id) ?? 0) >= config.speak.socketsPerKey) {
@@ -47,7 +47,7 @@ export default async function speakRoutes(app: FastifyInstance, { config }: { co
     method: 'GET',
     url: '/v1/speak',
     onRequest: [app.requireKey('tts')],
-    preValidation: admit,
+    preHandler: admit,
     schema: {
       summary: 'Stream text in, audio out (WebSocket, Deepgram message set)',
       description: 'Client messages: `Speak` {text}, `Flush`, `Clear`, `Close`. Server: `Metadata`, binary audio, `Flushed`, `Cleared`, `Warning`, and with timestamps=true `Words`.',

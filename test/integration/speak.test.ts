@@ -192,6 +192,8 @@ describe('/v1/speak', () => {
     expect(await status('?model=aura-2-nobody-xx', { authorization: `Token ${key}` })).toBe(404)
     expect(await status('?encoding=opus', { authorization: `Token ${key}` })).toBe(400)
     expect(await status('?speed=3', { authorization: `Token ${key}` })).toBe(400)
+    // A repeated parameter is an array, refused by the schema before anything reads it (was a 500).
+    expect(await status('?model=slt&model=kal16', { authorization: `Token ${key}` })).toBe(400)
     const capped = await t.key()
     const held = await Promise.all([1, 2, 3].map(async () => {
       const c = client('', { authorization: `Bearer ${capped}` })
