@@ -128,7 +128,7 @@ function phoneNumber(env: Env, name: string): string | undefined {
   return raw
 }
 
-type Env = Record<string, string | undefined>
+export type Env = Record<string, string | undefined>
 
 function int(env: Env, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   const raw = env[name]
@@ -282,27 +282,5 @@ export function loadConfig(given: Env = process.env): Config {
   }
 }
 
-// ---- npm run voices ------------------------------------------------------------------------------
-
-/** The piper-voices repository at a fixed release: voices.json and the voices' folders under it. */
-export const PIPER_VOICES_DEFAULT_URL = 'https://huggingface.co/rhasspy/piper-voices/resolve/v1.0.0/'
-
-export interface VoicesCliConfig {
-  modelsDir: string
-  /** Where voices.json and the voice folders are; a mirror works. Always ends with '/'. */
-  catalogUrl: string
-  /** The running service, told to reload after a change when adminKey is set. */
-  serviceUrl: string
-  adminKey?: string
-}
-
-export function loadVoicesCliConfig(env: Env = process.env): VoicesCliConfig {
-  const catalog = url(env, 'PIPER_VOICES_URL', ['https:', 'http:']) ?? PIPER_VOICES_DEFAULT_URL
-  const port = int(env, 'CHATTERBOX_PORT', int(env, 'PORT', 8004, 0, 65535), 0, 65535)
-  return {
-    modelsDir: resolve(env.MODELS_DIR ?? './models'),
-    catalogUrl: catalog.endsWith('/') ? catalog : `${catalog}/`,
-    serviceUrl: (url(env, 'CALLWAITING_URL', ['https:', 'http:']) ?? `http://127.0.0.1:${port}`).replace(/\/+$/, ''),
-    adminKey: env.CALLWAITING_ADMIN_KEY || undefined,
-  }
-}
+/** For the command-line tools' own settings (cli/voices-config.ts): read the same way, with the same errors. */
+export { int as intSetting, url as urlSetting }

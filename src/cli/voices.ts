@@ -7,7 +7,8 @@
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { ConfigError, loadVoicesCliConfig, type VoicesCliConfig } from '../config.js'
+import { ConfigError } from '../config.js'
+import { loadVoicesCliConfig, type VoicesCliConfig } from './voices-config.js'
 import { VoicesError, fetchCatalog, findVoice, installVoice, isInstalled, voiceFiles, type Catalog, type FetchOptions } from './piper-catalog.js'
 
 const USAGE = `usage: npm run voices -- list [--language CODE] [--quality x_low|low|medium|high]
