@@ -3,6 +3,7 @@
 //   echo "Hello" | npm run say -- --format mulaw --rate 8000 -o out.ulaw
 //   npm run say -- --list-voices
 //   npm run say -- --show-text "Open 9am-5pm Mon-Fri."   (the words each segment will speak; no audio)
+//   npm run say -- --voice espeak-es --show-text "Tengo 25 años."   (read as that voice's language)
 import { parseArgs } from 'node:util'
 import { createWriteStream, openSync, writeSync, closeSync } from 'node:fs'
 import { text as readStdin } from 'node:stream/consumers'
@@ -12,10 +13,8 @@ import { AUDIO_FORMATS, SAMPLE_RATES, createEncoder, defaultRate, encodeChunks, 
 import { SPEED, read } from '../speech/read.js'
 import { wavHeader } from '../audio/wav.js'
 import { ConfigError, loadConfig } from '../config.js'
-import { normalize } from '../speech/normalize.js'
-import { segment } from '../speech/segment.js'
 
-const USAGE = 'usage: npm run say -- [--voice slt] [--format wav|pcm16|mulaw|alaw|mp3] [--rate HZ] [--speed 0.5-2] [-o FILE] [TEXT] | --list-voices | --show-text [TEXT]'
+const USAGE = 'usage: npm run say -- [--voice slt] [--format wav|pcm16|mulaw|alaw|mp3] [--rate HZ] [--speed 0.5-2] [-o FILE] [TEXT] | --list-voices | [--voice V] --show-text [TEXT]'
 
 class UsageError extends Error {}
 
@@ -49,15 +48,9 @@ async function inputText(given: string): Promise<string> {
   return text
 }
 
-/** How a prompt will be read, before a caller hears it: the words of each segment, as the service makes them. */
-function showText(text: string): void {
-  segment(normalize(text)).forEach((words, i) => console.log(`${i + 1}\t${words}`))
-}
-
 async function main(argv: string[]): Promise<void> {
   const opts = options(argv)
   if (opts.help) return void console.log(USAGE)
-  if (opts['show-text']) return showText(await inputText(opts.text))
   const config = loadConfig()
   // One worker: a command line speaks one text; MODELS_DIR and TTS_DEVICE apply as in the service.
   const pool = new SynthesisPool(1, { modelsDir: config.modelsDir, device: config.ttsDevice, piperThreads: config.piperThreads })
@@ -71,6 +64,9 @@ async function main(argv: string[]): Promise<void> {
     const voice = synth.voice(opts.voice)
     if (!voice) throw new UsageError(`unknown voice "${opts.voice}" (see --list-voices)`)
     const text = await inputText(opts.text)
+    // How a prompt will be read, before a caller hears it: the words of each segment, as the
+    // service makes them for this voice (its language decides how numbers and dates read).
+    if (opts['show-text']) return read(text, voice, opts.speed).forEach((s, i) => console.log(`${i + 1}\t${s.text}`))
     const outputRate = opts.rate ?? defaultRate(opts.format, voice.sampleRate)
     const encoder = await createEncoder(opts.format, { inputRate: voice.sampleRate, outputRate })
     const out = opts.output ? createWriteStream(opts.output) : process.stdout

@@ -65,6 +65,13 @@ describe('npm run say', () => {
     expect(piped.stdout).toBe('1\tDial nine one one.\n')
   })
 
+  it("shows the text as the voice's language reads it", () => {
+    const run = say(['--voice', 'espeak-de', '--show-text', 'Der Preis ist 1.234,56 Euro.'])
+    expect(run.status, run.stderr).toBe(0)
+    // Read the German way (euros, then cents, the digits left to eSpeak NG's German), never "one point two three four".
+    expect(run.stdout).toBe('1\tDer Preis ist 1234 Euro 56.\n')
+  })
+
   it.each([
     [['--format', 'ogg', 'hi'], /--format must be one of/],
     [['--speed', '9', 'hi'], /--speed must be/],
