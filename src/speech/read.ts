@@ -26,7 +26,8 @@ export interface ReadOptions extends SegmentOptions {
 
 /** The segments `text` will be spoken in; [] when nothing in it can be spoken. */
 export function read(text: string, voice: VoiceInfo, speed = 1, { offset = 0, ...options }: ReadOptions = {}): Segment[] {
-  const texts = segment(normalize(text, voice.language), options)
+  // A segment of punctuation alone ("...", "—") has nothing to say: dropped, so neither synthesized nor charged.
+  const texts = segment(normalize(text, voice.language), options).filter(sayable)
   const spans = alignWords(text, texts.join(' '))
   let at = 0
   return texts.map((t) => {
@@ -37,11 +38,12 @@ export function read(text: string, voice: VoiceInfo, speed = 1, { offset = 0, ..
 }
 
 const SPEAKABLE = /[\p{L}\p{N}]/u
+const sayable = (words: string) => SPEAKABLE.test(words)
 
 /**
  * Whether `text` has something to say, without reading it when a letter or digit already says so
  * (a route that hands the text on to be read elsewhere, such as a call's `say`, checks this first).
  */
 export function speakable(text: string): boolean {
-  return SPEAKABLE.test(text) || segment(normalize(text)).length > 0
+  return sayable(text) || segment(normalize(text)).some(sayable)
 }

@@ -22,6 +22,7 @@ const BAD_TTS: Array<[string, unknown, string]> = [
   ['text too long', { ...ok, text: 'a'.repeat(501) }, 'validation_failed'],
   ['text only control characters', { ...ok, text: '\u0000\u0001\u0007\u001b' }, 'validation_failed'],
   ['text only whitespace', { ...ok, text: '   \n\t ' }, 'validation_failed'],
+  ['text only punctuation', { ...ok, text: '...\n\n—' }, 'validation_failed'],
   ['voice a number', { ...ok, voice_id: 7 }, 'validation_failed'],
   ['voice with a NUL', { ...ok, voice_id: 'kal\u0000' }, 'validation_failed'],
   ['voice with SQL', { ...ok, voice_id: "kal' OR '1'='1" }, 'validation_failed'],

@@ -41,7 +41,13 @@ describe('read', () => {
   })
 
   it('gives no segments for text with nothing to say', () => {
-    for (const text of ['', '   ', '\n\t']) expect(read(text, voice)).toEqual([])
+    for (const text of ['', '   ', '\n\t', '...', '?!', ' — ']) expect(read(text, voice)).toEqual([])
+  })
+
+  it('drops a segment of punctuation alone, keeping the words around it and where they came from', () => {
+    const segments = read('Thank you.\n\n...\n\nGoodbye!', voice)
+    expect(segments.map((s) => s.text)).toEqual(['Thank you.', 'Goodbye!'])
+    expect(segments[1].spans).toEqual([{ from: 17, to: 25 }])
   })
 })
 
