@@ -38,13 +38,14 @@ function installAudioTap() {
       let tap = taps.get(this.context)
       if (!tap) {
         tap = this.context.createAnalyser()
+        tap.fftSize = 32768 // ~0.7 s at 48 kHz: the polls below see every sample
         taps.set(this.context, tap)
         const buffer = new Float32Array(tap.fftSize)
         const analyser = tap
         setInterval(() => {
           analyser.getFloatTimeDomainData(buffer)
           for (const v of buffer) loudest = Math.max(loudest, Math.abs(v))
-        }, 10)
+        }, 100)
       }
       connect.call(this, tap)
     }

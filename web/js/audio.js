@@ -117,12 +117,15 @@ export function drawWaveform(canvas, chunks, total, played) {
   g.clearRect(0, 0, width, height)
   if (total === 0) return
   const per = Math.max(1, Math.ceil(total / width))
+  // Scaled to its own peak: a quiet voice still shows its shape.
+  let peak = 1e-3
+  for (const chunk of chunks) for (let i = 0; i < chunk.length; i++) peak = Math.max(peak, Math.abs(chunk[i]))
   let column = 0, lo = 1, hi = -1, n = 0
   const wave = style.getPropertyValue('--wave').trim()
   const rest = style.getPropertyValue('--line').trim()
   for (const chunk of chunks) {
     for (let i = 0; i < chunk.length; i++) {
-      const v = chunk[i]
+      const v = chunk[i] / peak
       if (v < lo) lo = v
       if (v > hi) hi = v
       if (++n === per) {
