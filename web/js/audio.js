@@ -59,8 +59,8 @@ export class StreamPlayer {
     const source = this.ctx.createBufferSource()
     source.buffer = buffer
     source.connect(this.ctx.destination)
-    // A little lead so the first chunk is not scheduled in the past; a late chunk starts a new run.
-    const at = Math.max(this.next, this.ctx.currentTime + 0.02)
+    // Back to back; the first chunk, or one after the audio ran dry, at once (the next render quantum).
+    const at = Math.max(this.next, this.ctx.currentTime)
     source.start(at)
     this.sources.add(source)
     source.onended = () => this.sources.delete(source)
