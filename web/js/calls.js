@@ -21,7 +21,7 @@ function row(c) {
   ] : []
   return h('tr', { 'data-id': c.id, 'data-status': c.status, 'data-live': String(c.live) },
     h('td', {}, callName(c), h('br'), h('small', {}, sid ?? c.id)),
-    h('td', {}, c.status), h('td', {}, now(c)), h('td', {}, c.frames_sent),
+    h('td', { 'data-label': 'Status' }, c.status), h('td', { 'data-label': 'Now' }, now(c)), h('td', { 'data-label': 'Frames sent' }, c.frames_sent),
     h('td', {}, h('span', { class: 'actions', 'aria-label': `Actions for ${callName(c)}` }, ...actions)))
 }
 

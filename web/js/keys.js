@@ -9,9 +9,9 @@ const number = (n) => n.toLocaleString()
 async function list() {
   const { keys } = await getJson('/v1/keys')
   $('keys-table').tBodies[0].replaceChildren(...keys.map((k) => h('tr', { 'data-id': k.id },
-    h('td', {}, k.name), h('td', {}, h('code', {}, `${k.prefix}…`)), h('td', {}, k.scopes.join(', ')),
-    h('td', {}, `${number(k.rate_limit_per_minute)}/min, ${number(k.monthly_char_limit)} chars/month`),
-    h('td', {}, when(k.last_used_at)),
+    h('td', {}, k.name), h('td', { 'data-label': 'Key' }, h('code', {}, `${k.prefix}…`)), h('td', { 'data-label': 'Scopes' }, k.scopes.join(', ')),
+    h('td', { 'data-label': 'Limits' }, `${number(k.rate_limit_per_minute)}/min, ${number(k.monthly_char_limit)} chars/month`),
+    h('td', { 'data-label': 'Last used' }, when(k.last_used_at)),
     h('td', {}, k.revoked_at ? `Revoked ${when(k.revoked_at)}` : confirmButton('Revoke', `Really revoke ${k.name}?`, () => attempt(error(), async () => {
       await sendJson('DELETE', `/v1/keys/${k.id}`)
       await list()

@@ -20,7 +20,7 @@ function edit(n) {
 async function list() {
   const { numbers } = await getJson('/v1/numbers')
   const rows = numbers.map((n) => h('tr', {},
-    h('td', {}, n.e164), h('td', {}, n.voice_id), h('td', {}, n.barge_in_digit ?? 'default'), h('td', {}, n.greeting),
+    h('td', {}, n.e164), h('td', { 'data-label': 'Voice' }, n.voice_id), h('td', { 'data-label': 'Barge-in' }, n.barge_in_digit ?? 'default'), h('td', {}, n.greeting),
     h('td', {}, h('span', { class: 'actions' },
       h('button', { type: 'button', 'aria-label': `Edit ${n.e164}`, onclick: () => edit(n) }, 'Edit'),
       confirmButton('Delete', `Really delete ${n.e164}?`, () => attempt(status(), async () => {
