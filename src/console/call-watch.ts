@@ -23,6 +23,7 @@ export class CallWatch {
   private readonly listeners = new Set<Listener>()
   private timer: NodeJS.Timeout | null = null
   private running = false
+  private failing = false
 
   constructor(
     private readonly db: Queryable,
@@ -55,9 +56,12 @@ export class CallWatch {
         live: call.callSid && isLive(call) && call.streamSid ? await this.hub.info(call.callSid).catch(() => null) : null,
       })))
       for (const listener of this.listeners) listener(watched)
+      this.failing = false
     } catch (err) {
-      // The database away: the watchers keep what they have and the next read tries again.
-      this.log.warn({ err }, 'reading calls for the console failed')
+      // The database away: the watchers keep what they have and the next read tries again
+      // (logged once per outage, not twice a second).
+      if (!this.failing) this.log.warn({ err }, 'reading calls for the console failed')
+      this.failing = true
     } finally {
       this.running = false
     }

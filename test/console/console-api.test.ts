@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { webDir } from '../../src/console/static-files.js'
 import { CONSOLE_CSP } from '../../src/routes/console.js'
 import { callIn, postWebhook, startCallRig, type CallRig } from '../helpers/twilio-app.js'
-import { errorOf } from '../helpers/app.js'
+import { errorOf, startApp } from '../helpers/app.js'
 
 let rig: CallRig
 let admin: string
@@ -120,6 +120,18 @@ describe('GET /v1/calls/events', () => {
     expect(got).not.toContain(placed.call_sid)
     stream.close()
     abort.abort()
+  })
+})
+
+describe('an open event stream', () => {
+  it('is ended when the service shuts down, and does not hold the shutdown up', async () => {
+    const t = await startApp()
+    const res = await fetch(`${t.url}/v1/calls/events`, { headers: { 'x-api-key': await t.key({ scopes: ['calls'] }) } })
+    const reader = res.body!.getReader()
+    await reader.read() // the first comment: connected
+    await t.close()
+    let ended = false
+    while (!ended) ended = (await reader.read().catch(() => ({ done: true }))).done
   })
 })
 

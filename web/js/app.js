@@ -33,7 +33,9 @@ function route() {
     if (a.dataset.page === name) a.setAttribute('aria-current', 'page')
     else a.removeAttribute('aria-current')
   }
-  document.title = `${document.querySelector(`#page-${name} h2`).textContent} · CallWaiting TTS console`
+  const heading = document.querySelector(`#page-${name} h2`)
+  document.title = `${heading.textContent} · CallWaiting TTS console`
+  heading.focus() // a keyboard or screen-reader user lands on the page they chose, not back in the nav
   void attempt($(PAGES[name].error), PAGES[name].show)
 }
 

@@ -26,7 +26,7 @@ function draw(usage) {
   const chart = $('usage-chart')
   chart.replaceChildren(
     svg('line', { x1: LEFT, y1: H - BOTTOM, x2: W, y2: H - BOTTOM }),
-    svg('text', { x: 0, y: 12 }, max.toLocaleString()),
+    svg('text', { x: 0, y: 14 }, max.toLocaleString()),
     svg('text', { x: 0, y: H - BOTTOM }, '0'),
     ...values.flatMap((v, i) => {
       const height = (v / max) * (H - BOTTOM - 16)
