@@ -1,5 +1,5 @@
 // GET /v1/calls/events: the calls a key may see, pushed as they start, change and end (Server-Sent
-// Events). Each event is one call as GET /v1/calls/:callSid shows it, plus what it is doing now;
+// Events). Each event is one call as GET /v1/calls/:callSid shows it, plus what it is saying now;
 // a call is sent when the stream opens and again whenever any of that changes.
 import { PassThrough } from 'node:stream'
 import { Type } from '@fastify/type-provider-typebox'
@@ -23,7 +23,7 @@ export default async function callEventsRoutes(app: FastifyInstance) {
     onRequest: app.requireKey('calls'),
     schema: {
       summary: 'Calls as they start, change and end (text/event-stream)',
-      description: 'Server-Sent Events: `event: call`, `data:` the call as `GET /v1/calls/:callSid` answers it, with `speaking` (audio is going out now) and `queued` (utterances waiting).',
+      description: 'Server-Sent Events: `event: call`, `data:` the call as `GET /v1/calls/:callSid` answers it, with `speaking` (audio is going out now), `saying` (its text, or null) and `queued` (utterances waiting).',
       tags: ['calls'], security: keySecurity,
       response: { 200: Type.String({ description: 'An endless text/event-stream' }), ...protectedErrors },
     },
@@ -34,7 +34,7 @@ export default async function callEventsRoutes(app: FastifyInstance) {
     const unsubscribe = watch.subscribe((calls) => {
       for (const { call, live } of calls) {
         if (!maySee(key, call)) continue
-        const data = JSON.stringify({ ...view(call, live), speaking: live?.speaking ?? false, queued: live?.queued ?? 0 })
+        const data = JSON.stringify({ ...view(call, live), speaking: live?.speaking ?? false, saying: live?.saying ?? null, queued: live?.queued ?? 0 })
         if (sent.get(call.id) === data) continue
         sent.set(call.id, data)
         out.write(`event: call\ndata: ${data}\n\n`)

@@ -88,7 +88,7 @@ async function* events(key: string, signal: AbortSignal): AsyncGenerator<Record<
 }
 
 describe('GET /v1/calls/events', () => {
-  it('pushes a call as it starts, as it plays, and as it ends', async () => {
+  it('pushes a call as it starts, as it speaks (what it says), and as it ends', async () => {
     const abort = new AbortController()
     const seen = events(await rig.key(['calls']), abort.signal)
     const { callSid, stream } = await callIn(rig.apps[0])
@@ -97,7 +97,8 @@ describe('GET /v1/calls/events', () => {
     while (e.call_sid !== callSid || !e.live)
     expect(e).toMatchObject({ direction: 'inbound', status: 'in-progress', live: true })
     do e = (await seen.next()).value!
-    while (e.call_sid !== callSid || !((e.frames_sent as number) > 0))
+    while (e.call_sid !== callSid || !((e.frames_sent as number) > 0 && e.speaking))
+    expect(e.saying).toBe(rig.apps[0].config.calls.greeting)
     await postWebhook(rig.apps[0], '/twilio/status', { CallSid: callSid, CallStatus: 'completed' })
     stream.close()
     do e = (await seen.next()).value!

@@ -118,6 +118,7 @@ describe('the console', () => {
     const { callSid, stream } = await callIn(rig.apps[0])
     const row = `xpath///tr[td[1]/small[text()="${callSid}"]]`
     await page.waitForSelector(`${row}[td[2][text()="in-progress"]]`, { timeout: 30_000 })
+    await page.waitForSelector(`${row}[td[3][starts-with(text(), "Saying “")]]`, { timeout: 30_000 })
     await page.waitForSelector(`${row}//button[text()="Hang up"]`)
     await screenshots(page, 'calls')
     await page.$eval(`${row}//button[text()="Hang up"]`, (b) => (b as HTMLButtonElement).click())

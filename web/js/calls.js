@@ -9,7 +9,7 @@ let watching = null // AbortController of the open stream
 let target = null // the call the say form speaks on
 
 const callName = (c) => `${c.direction === 'inbound' ? 'From' : 'To'} ${(c.direction === 'inbound' ? c.from : c.to) ?? 'unknown'}`
-const now = (c) => (FINAL.has(c.status) ? 'ended' : c.speaking ? `speaking${c.queued ? `, ${c.queued} queued` : ''}` : c.live ? 'listening' : 'not connected')
+const now = (c) => (FINAL.has(c.status) ? 'ended' : c.speaking ? `Saying “${c.saying}”${c.queued ? ` (${c.queued} more queued)` : ''}` : c.live ? 'listening' : 'not connected')
 
 function row(c) {
   const sid = c.call_sid
