@@ -99,6 +99,14 @@ describe('the console', () => {
     await go('numbers')
     await page.waitForSelector('#number-voice option[value="kal16"]')
     await page.type('#number-e164', OUR_NUMBER)
+    // A greeting with nothing to say: the API's refusal, in words.
+    await page.type('#number-greeting', '   ')
+    await page.click('#number-form button[type="submit"]')
+    await page.waitForFunction(() => document.getElementById('number-error')!.textContent !== '')
+    expect(await text('#number-error')).toBe('The request was not valid. greeting has nothing that can be spoken.')
+    expect(tab.problems).toEqual([expect.stringMatching(/^console: Failed to load resource: the server responded with a status of 4\d\d/)])
+    tab.problems.length = 0
+    await page.$eval('#number-greeting', (el) => ((el as HTMLTextAreaElement).value = ''))
     await page.type('#number-greeting', 'Thank you for calling Acme Dental.')
     await page.select('#number-voice', 'kal16')
     await page.select('#number-digit', '#')

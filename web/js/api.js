@@ -9,6 +9,8 @@ export const key = {
 }
 
 const WORDS = {
+  400: 'The request was not valid.',
+  422: 'The request was not valid.',
   401: 'The key was not accepted: it is wrong, revoked, or was not sent.',
   403: 'This key may not do that (it lacks the scope).',
   404: 'Not found.',

@@ -11,7 +11,7 @@ import { initUsage, setUsageKey, showUsage } from './usage.js'
 
 const PAGES = {
   playground: { show: showPlayground, error: 'speak-error' },
-  numbers: { show: showNumbers, error: 'number-status' },
+  numbers: { show: showNumbers, error: 'number-error' },
   calls: { show: showCalls, hide: hideCalls, error: 'calls-error' },
   keys: { show: showKeys, hide: hideKeys, error: 'keys-error' },
   usage: { show: showUsage, error: 'usage-error' },

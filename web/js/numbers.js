@@ -7,6 +7,7 @@ import { confirmButton } from './confirm.js'
 import { fillVoiceSelect, loadVoices } from './voices.js'
 
 const status = () => $('number-status')
+const error = () => $('number-error')
 
 function edit(n) {
   $('number-e164').value = n?.e164 ?? ''
@@ -23,7 +24,7 @@ async function list() {
     h('td', {}, n.e164), h('td', { 'data-label': 'Voice' }, n.voice_id), h('td', { 'data-label': 'Barge-in' }, n.barge_in_digit ?? 'default'), h('td', {}, n.greeting),
     h('td', {}, h('span', { class: 'actions' },
       h('button', { type: 'button', 'aria-label': `Edit ${n.e164}`, onclick: () => edit(n) }, 'Edit'),
-      confirmButton('Delete', `Really delete ${n.e164}?`, () => attempt(status(), async () => {
+      confirmButton('Delete', `Really delete ${n.e164}?`, () => attempt(error(), async () => {
         await sendJson('DELETE', `/v1/numbers/${encodeURIComponent(n.e164)}`)
         say(status(), `${n.e164} deleted: it answers with the service's defaults.`)
         await list()
@@ -59,8 +60,8 @@ export async function showNumbers() {
 export function initNumbers() {
   $('number-form').addEventListener('submit', (e) => {
     e.preventDefault()
-    void attempt(status(), save, e.submitter)
+    void attempt(error(), save, e.submitter)
   })
-  $('number-hear').addEventListener('click', () => attempt(status(), hear, $('number-hear')))
+  $('number-hear').addEventListener('click', () => attempt(error(), hear, $('number-hear')))
   $('number-new').addEventListener('click', () => edit(null))
 }
