@@ -120,15 +120,22 @@ describe('the console', () => {
     await screenshots(page, 'numbers')
   })
 
-  it('shows a call from the Twilio stand-in as it starts, and as it ends when hung up from the page', async () => {
+  it('shows a call from the Twilio stand-in as it starts and speaks, says something else, and ends it', async () => {
     await go('calls')
     await page.waitForFunction(() => /^Connected/.test(document.getElementById('calls-connection')!.textContent!))
     const { callSid, stream } = await callIn(rig.apps[0])
     const row = `xpath///tr[td[1]/small[text()="${callSid}"]]`
     await page.waitForSelector(`${row}[td[2][text()="in-progress"]]`, { timeout: 30_000 })
     await page.waitForSelector(`${row}[td[3][starts-with(text(), "Saying “")]]`, { timeout: 30_000 })
-    await page.waitForSelector(`${row}//button[text()="Hang up"]`)
     await screenshots(page, 'calls')
+    // Say something else in its place, from the row's Say form.
+    await page.$eval(`${row}//button[text()="Say"]`, (b) => (b as HTMLButtonElement).click())
+    await page.waitForSelector('#say-form:not([hidden])')
+    await page.type('#say-text', 'Please hold for a moment.')
+    await page.click('#say-interrupt')
+    await page.keyboard.press('Enter')
+    await page.waitForSelector(`${row}[td[3][text()="Saying “Please hold for a moment.”"]]`, { timeout: 30_000 })
+    expect(await page.$eval('#say-form', (f) => (f as HTMLFormElement).hidden)).toBe(true)
     await page.$eval(`${row}//button[text()="Hang up"]`, (b) => (b as HTMLButtonElement).click())
     await page.waitForSelector(`${row}[td[2][text()="completed"]]`, { timeout: 30_000 })
     expect(await text(`#calls-table tr[data-status="completed"] td:nth-child(3)`)).toBe('ended')
