@@ -25,7 +25,7 @@ export default async function callEventsRoutes(app: FastifyInstance) {
       summary: 'Calls as they start, change and end (text/event-stream)',
       description: 'Server-Sent Events: `event: call`, `data:` the call as `GET /v1/calls/:callSid` answers it, with `speaking` (audio is going out now), `saying` (its text, or null) and `queued` (utterances waiting).',
       tags: ['calls'], security: keySecurity,
-      response: { 200: Type.String({ description: 'An endless text/event-stream' }), ...protectedErrors },
+      response: { 200: { description: 'An endless event stream', content: { 'text/event-stream': { schema: Type.String() } } }, ...protectedErrors },
     },
   }, async (request, reply) => {
     const key = request.apiKey!
