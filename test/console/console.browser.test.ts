@@ -75,6 +75,14 @@ describe('the console', () => {
     console.log(`playground: first sound after ${figures.firstSoundMs} ms`)
     await page.waitForFunction(() => (document.getElementById('stop') as HTMLButtonElement).disabled, { timeout: 30_000 })
     await screenshots(page, 'playground')
+    // As a phone line carries it: 8 kHz μ-law, decoded in the page.
+    await page.select('#format', 'mulaw')
+    await page.$eval('#speak-text', (el) => ((el as HTMLTextAreaElement).value = 'Press one for sales.'))
+    await loudest(page)
+    await page.click('#speak')
+    await heard()
+    await page.waitForFunction(() => (document.getElementById('stop') as HTMLButtonElement).disabled, { timeout: 30_000 })
+    await page.select('#format', 'wav')
   })
 
   it('makes a key, shows it once, and revokes it', async () => {

@@ -28,11 +28,32 @@ export function mulawToFloat(bytes) {
   return out
 }
 
+/** G.711 A-law bytes to floats (ITU-T G.711). */
+export function alawToFloat(bytes) {
+  const out = new Float32Array(bytes.length)
+  for (let i = 0; i < bytes.length; i++) {
+    const a = bytes[i] ^ 0x55
+    const segment = (a & 0x70) >> 4
+    let t = ((a & 0x0f) << 4) + (segment === 0 ? 8 : 0x108)
+    if (segment > 1) t <<= segment - 1
+    out[i] = (a & 0x80 ? t : -t) / 32768
+  }
+  return out
+}
+
+/** /v1/speak's encodings: each one's decoder and bytes per sample. */
+const ENCODINGS = {
+  linear16: { decode: pcm16ToFloat, width: 2 },
+  mulaw: { decode: mulawToFloat, width: 1 },
+  alaw: { decode: alawToFloat, width: 1 },
+}
+
 /** Plays chunks back to back as they arrive; knows when each second of the stream is heard. */
 export class StreamPlayer {
-  constructor(rate) {
+  constructor(rate, encoding = 'linear16') {
     this.ctx = audioContext()
     this.rate = rate
+    this.encoding = ENCODINGS[encoding]
     this.samples = []
     this.length = 0
     this.pieces = [] // { offset (s of stream), at (context time) }
@@ -41,18 +62,19 @@ export class StreamPlayer {
     this.carry = null
   }
 
-  /** Queues a chunk of PCM16; returns the context time at which it will sound. */
+  /** Queues a chunk of audio; returns the context time at which it will sound. */
   push(bytes) {
     let data = new Uint8Array(bytes)
-    if (this.carry) {
+    if (this.carry !== null) {
       data = Uint8Array.of(this.carry, ...data)
       this.carry = null
     }
-    if (data.length % 2) {
+    // A 16-bit sample split across two messages: its first byte waits for the rest.
+    if (data.length % this.encoding.width) {
       this.carry = data[data.length - 1]
       data = data.subarray(0, data.length - 1)
     }
-    const floats = pcm16ToFloat(data)
+    const floats = this.encoding.decode(data)
     if (floats.length === 0) return this.next
     const buffer = this.ctx.createBuffer(1, floats.length, this.rate)
     buffer.copyToChannel(floats, 0)

@@ -1,4 +1,4 @@
-// The playground: a sentence spoken through /v1/speak (PCM16 with word timings), played from the
+// The playground: a sentence spoken through /v1/speak (in the chosen format, word timings on), played from the
 // first chunk, the words lit as they are heard, the time to first sound shown, a waveform, and a
 // download of the same text in the chosen format through POST /v1/tts.
 import { errorOf, key, request } from './api.js'
@@ -24,11 +24,17 @@ const distinct = (f) => [...new Set(voices.map(f))].sort()
 function options() {
   const voice = voices.find((v) => v.slug === $('voice').value)
   if (!voice) throw new Error('Choose a voice: none matches the search.')
-  return { voice, text: $('speak-text').value, rate: Number($('rate').value) || voice.sample_rate, speed: Number($('speed').value) }
+  const encoding = encodingOf($('format').value)
+  // The telephone codecs are 8 kHz unless a rate is chosen, as POST /v1/tts makes them.
+  const rate = Number($('rate').value) || (encoding === 'linear16' ? voice.sample_rate : 8000)
+  return { voice, text: $('speak-text').value, rate, speed: Number($('speed').value), encoding }
 }
 
-function speakUrl({ voice, rate, speed }) {
-  const q = new URLSearchParams({ model: voice.slug, encoding: 'linear16', sample_rate: String(rate), speed: String(speed), timestamps: 'true' })
+/** What the socket sends for a format: telephone codecs as they are, the rest as PCM16 (MP3 is heard as PCM, downloaded as MP3). */
+const encodingOf = (format) => (format === 'mulaw' || format === 'alaw' ? format : 'linear16')
+
+function speakUrl({ voice, rate, speed, encoding }) {
+  const q = new URLSearchParams({ model: voice.slug, encoding, sample_rate: String(rate), speed: String(speed), timestamps: 'true' })
   return `/v1/speak?${q}`
 }
 
@@ -50,7 +56,7 @@ function speak() {
   const started = performance.now()
   const o = options()
   const path = speakUrl(o)
-  const player = new StreamPlayer(o.rate)
+  const player = new StreamPlayer(o.rate, o.encoding)
   const socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${path}`, ['token', key.get() ?? ''])
   socket.binaryType = 'arraybuffer'
   const run = { socket, player, stopped: false, opened: false }
