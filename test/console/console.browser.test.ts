@@ -163,6 +163,21 @@ describe('the console', () => {
     await screenshots(page, 'usage')
   })
 
+  it('signs out (the key leaves the tab), and shows a tts key only the pages it may use', async () => {
+    await page.waitForSelector('#usage-chart rect')
+    await page.click('#sign-out')
+    await page.waitForSelector('#page-signin:not([hidden])')
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0)
+    await page.type('#signin-key', await rig.key(['tts']))
+    await page.keyboard.press('Enter')
+    // Back on the page it was on (#usage), which a tts key may see.
+    await page.waitForSelector('#page-usage:not([hidden]) #usage-chart rect')
+    expect(await page.$$eval('#nav a:not([hidden])', (links) => links.map((a) => a.textContent))).toEqual(['Playground', 'Usage'])
+    await page.evaluate(() => (location.hash = 'keys'))
+    await page.waitForSelector('#page-playground:not([hidden])')
+    expect(await page.$eval('#usage-key-field', (f) => (f as HTMLElement).hidden)).toBe(true)
+  })
+
   it('labels every control', async () => {
     const unlabelled = await page.$$eval('input, select, textarea, button', (els) =>
       els.filter((el) => !((el as HTMLInputElement).labels?.length || el.getAttribute('aria-label') || (el.tagName === 'BUTTON' && el.textContent!.trim())))
