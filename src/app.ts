@@ -28,6 +28,9 @@ import twilioRoutes from './routes/twilio.js'
 import callsRoutes from './routes/calls.js'
 import numbersRoutes from './routes/numbers.js'
 import keysRoutes from './routes/keys.js'
+import keyUsageRoutes from './routes/key-usage.js'
+import callEventsRoutes from './routes/call-events.js'
+import consoleRoutes from './routes/console.js'
 
 export interface AppDeps {
   /** A database the caller opened (tests); migrated, and left open when the app closes. */
@@ -91,6 +94,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(callsRoutes, { config })
   await app.register(numbersRoutes, { config })
   await app.register(keysRoutes)
+  await app.register(keyUsageRoutes)
+  await app.register(callEventsRoutes)
+  await app.register(consoleRoutes)
 
   try {
     await app.ready()

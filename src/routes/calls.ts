@@ -8,6 +8,7 @@ import { nothingToSay } from '../http/audio-reply.js'
 import { E164, errorRef, keySecurity, protectedErrors, VoiceRef } from '../http/schemas.js'
 import { speakable } from '../speech/read.js'
 import { CallCapError, applyStatus, attachCallSid, createOutbound, failCall, findCall, isLive, listCalls, type Call } from '../store/calls.js'
+import type { ApiKey } from '../store/keys.js'
 import { CommandError, type LiveInfo } from '../telephony/call-hub.js'
 import { TwilioApiError } from '../telephony/rest.js'
 import { mintStreamToken, streamUrl } from '../telephony/signature.js'
@@ -16,7 +17,7 @@ import { MEDIA_PATH } from './twilio.js'
 
 const CallSidParam = Type.Object({ callSid: Type.String({ pattern: '^CA[0-9a-fA-F]{32}$' }) })
 
-const CallView = Type.Object({
+export const CallView = Type.Object({
   call_sid: Type.Union([Type.String(), Type.Null()]),
   id: Type.String(),
   direction: Type.String(),
@@ -31,7 +32,7 @@ const CallView = Type.Object({
   ended_at: Type.Union([Type.String(), Type.Null()]),
 })
 
-function view(call: Call, live: LiveInfo | null) {
+export function view(call: Call, live: LiveInfo | null) {
   return {
     call_sid: call.callSid,
     id: call.id,
@@ -48,6 +49,9 @@ function view(call: Call, live: LiveInfo | null) {
   }
 }
 
+/** A `calls` key sees the calls it placed and every inbound call; `admin` sees all. */
+export const maySee = (key: ApiKey, call: Call) => key.scopes.includes('admin') || call.keyId === null || call.keyId === key.id
+
 export default async function callsRoutes(app: FastifyInstance, { config }: { config: Config }) {
   const { hub } = app.telephony
   const Text = Type.String({ minLength: 1, maxLength: config.maxTextChars })
@@ -55,8 +59,7 @@ export default async function callsRoutes(app: FastifyInstance, { config }: { co
   /** The call, if this key may see it; 404 otherwise (a key learns nothing of others' calls). */
   async function visible(request: FastifyRequest, callSid: string): Promise<Call> {
     const call = await findCall(app.db, callSid)
-    const key = request.apiKey!
-    if (!call || !(key.scopes.includes('admin') || call.keyId === null || call.keyId === key.id)) {
+    if (!call || !maySee(request.apiKey!, call)) {
       throw new ApiError('not_found', `No call ${callSid}`)
     }
     return call

@@ -5,14 +5,21 @@ import { usageSummary } from '../store/usage-summary.js'
 import { keySecurity, protectedErrors } from '../http/schemas.js'
 import { charactersBucket } from '../usage/metering.js'
 
-const Totals = {
+export const Totals = {
   requests: Type.Integer(),
   characters: Type.Integer(),
   audio_seconds: Type.Number(),
 }
 
+/** A summary's totals as the API names them. */
+export const totals = (t: { requests: number; characters: number; audioSeconds: number }) => ({
+  requests: t.requests,
+  characters: t.characters,
+  audio_seconds: Math.round(t.audioSeconds * 1000) / 1000,
+})
+
 /** How long /v1/usage waits for buffered records to be written before it reads. */
-const FLUSH_WAIT_MS = 1000
+export const FLUSH_WAIT_MS = 1000
 
 export default async function usageRoutes(app: FastifyInstance) {
   app.get('/v1/usage', {
@@ -44,11 +51,6 @@ export default async function usageRoutes(app: FastifyInstance) {
     // The quota counter is what is enforced (less the block this instance holds unspent); the
     // usage rows are the record. Report the larger.
     const used = Math.max(summary.characters, counted)
-    const totals = (t: { requests: number; characters: number; audioSeconds: number }) => ({
-      requests: t.requests,
-      characters: t.characters,
-      audio_seconds: Math.round(t.audioSeconds * 1000) / 1000,
-    })
     return {
       period: { start: summary.periodStart.toISOString(), end: summary.periodEnd.toISOString() },
       ...totals(summary),

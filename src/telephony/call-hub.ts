@@ -34,6 +34,8 @@ export interface LiveInfo {
   framesSent: number
   msPlayed: number
   speaking: boolean
+  /** The text being spoken now, if any. */
+  saying: string | null
   queued: number
 }
 

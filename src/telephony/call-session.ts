@@ -153,6 +153,7 @@ export class CallSession {
       framesSent: this.framesSent,
       msPlayed: this.msPlayed,
       speaking: this.speaker.speaking,
+      saying: this.speaker.saying,
       queued: this.speaker.queued,
     }
   }

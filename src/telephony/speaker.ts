@@ -101,6 +101,11 @@ export class Speaker {
     return this.current !== null
   }
 
+  /** The text being spoken now (the console's live calls show it). */
+  get saying(): string | null {
+    return this.current?.text ?? null
+  }
+
   get queued(): number {
     return this.queue.length
   }

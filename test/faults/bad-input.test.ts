@@ -119,6 +119,8 @@ async function sendHttp(t: Tally, r: FuzzRequest): Promise<void> {
   add(t, res.status, r.label)
   if (res.status >= 400 && res.status < 500 && r.method !== 'HEAD' && !(await isErrorShape(res))) {
     if (t.shapeless.length < 20) t.shapeless.push(`${res.status} ← ${r.label}`)
+  } else if (res.headers.get('content-type')?.startsWith('text/event-stream')) {
+    await res.body?.cancel() // GET /v1/calls/events admitted: an endless stream
   } else {
     await res.arrayBuffer().catch(() => {})
   }

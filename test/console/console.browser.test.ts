@@ -1,0 +1,191 @@
+// The console in a real browser (Debian's chromium): sign in, speak and hear it, make and revoke a
+// key, set a number's greeting and hear it at 8 kHz μ-law, watch a call from the Twilio stand-in
+// appear and end, see the usage chart. A screenshot of every page in light and dark, at desktop
+// width and at 360 px, under test-output/console/. No console error on any page.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Browser, Page } from 'puppeteer-core'
+import { getNumber } from '../../src/store/numbers.js'
+import { OUR_NUMBER, callIn, startCallRig, type CallRig } from '../helpers/twilio-app.js'
+import { launch, loudest, open, screenshots, type ConsolePage } from './browser.js'
+
+let rig: CallRig
+let browser: Browser
+let tab: ConsolePage
+let page: Page
+let admin: string
+
+beforeAll(async () => {
+  rig = await startCallRig()
+  admin = await rig.key(['admin'])
+  browser = await launch()
+  tab = await open(browser)
+  page = tab.page
+})
+afterAll(async () => {
+  await browser?.close()
+  await rig?.close()
+})
+
+const url = () => rig.apps[0].url
+const text = (selector: string) => page.$eval(selector, (el) => el.textContent ?? '')
+const verify = (key: string) => fetch(`${url()}/v1/auth/verify`, { headers: { 'x-api-key': key } }).then((r) => r.status)
+
+/** Waits until the page has played sound (the tap saw a sample above -40 dBFS). */
+async function heard(): Promise<void> {
+  await expect.poll(() => loudest(page), { timeout: 30_000, interval: 50 }).toBeGreaterThan(0.01)
+}
+
+async function go(hash: string) {
+  await page.evaluate((h) => (location.hash = h), hash)
+  await page.waitForSelector(`#page-${hash}:not([hidden])`)
+}
+
+describe('the console', () => {
+  it('signs in with a key kept in session storage only', async () => {
+    await page.goto(`${url()}/console`)
+    await page.waitForSelector('#signin-key')
+    await screenshots(page, 'signin')
+    await page.type('#signin-key', 'cw_live_not-a-key')
+    await page.click('#signin-form button[type="submit"]')
+    await page.waitForFunction(() => document.getElementById('signin-error')!.textContent !== '')
+    expect(await text('#signin-error')).toMatch(/key was not accepted/)
+    // The browser itself logs the refused request; that one is expected, and only that one.
+    expect(tab.problems).toEqual(['console: Failed to load resource: the server responded with a status of 401 (Unauthorized)'])
+    tab.problems.length = 0
+    await page.$eval('#signin-key', (el) => ((el as HTMLInputElement).value = ''))
+    await page.type('#signin-key', admin)
+    await page.keyboard.press('Enter')
+    await page.waitForSelector('#page-playground:not([hidden])')
+    expect(await page.evaluate(() => [Object.values(sessionStorage), Object.values(localStorage)])).toEqual([[admin], []])
+  })
+
+  it('speaks a sentence: sound plays from the first chunk, the words light up, the time to first sound is shown', async () => {
+    await page.waitForSelector('#voice option[value="kal16"]')
+    await page.select('#voice', 'kal16')
+    await page.$eval('#speak-text', (el) => ((el as HTMLTextAreaElement).value = 'Thank you for calling. Your table is ready.'))
+    await loudest(page)
+    await page.click('#speak')
+    await heard()
+    await page.waitForSelector('#words span.lit', { timeout: 30_000 })
+    const figures = await page.$eval('#ttfa', (el) => ({ ...(el as HTMLElement).dataset }))
+    expect(Number(figures.firstSoundMs)).toBeGreaterThan(0)
+    expect(figures.requestId).toBeTruthy()
+    await page.waitForFunction(() => /\bready\b/.test(document.getElementById('words')!.textContent!), { timeout: 30_000 })
+    expect((await page.$$eval('#words span', (s) => s.map((w) => w.textContent))).join(' ')).toBe('Thank you for calling Your table is ready')
+    console.log(`playground: first sound after ${figures.firstSoundMs} ms`)
+    await page.waitForFunction(() => (document.getElementById('stop') as HTMLButtonElement).disabled, { timeout: 30_000 })
+    await screenshots(page, 'playground')
+    // As a phone line carries it: 8 kHz μ-law, decoded in the page.
+    await page.select('#format', 'mulaw')
+    await page.$eval('#speak-text', (el) => ((el as HTMLTextAreaElement).value = 'Press one for sales.'))
+    await loudest(page)
+    await page.click('#speak')
+    await heard()
+    await page.waitForFunction(() => (document.getElementById('stop') as HTMLButtonElement).disabled, { timeout: 30_000 })
+    await page.select('#format', 'wav')
+  })
+
+  it('makes a key, shows it once, and revokes it', async () => {
+    await go('keys')
+    await page.type('#key-name', 'Made in the browser')
+    await page.click('input[name="scope"][value="calls"]')
+    await page.click('#key-form button[type="submit"]')
+    await page.waitForFunction(() => (document.getElementById('key-secret') as HTMLOutputElement).value !== '')
+    const made = await page.$eval('#key-secret', (el) => (el as HTMLOutputElement).value)
+    expect(await verify(made)).toBe(200)
+    await screenshots(page, 'keys')
+    const row = await page.waitForSelector('xpath///tr[td[1][text()="Made in the browser"]]')
+    const revoke = (await row!.$('button.danger'))!
+    await revoke.click()
+    expect(await revoke.evaluate((b) => b.textContent)).toMatch(/Really revoke/)
+    await revoke.click()
+    await page.waitForSelector('xpath///tr[td[1][text()="Made in the browser"]]/td[6][starts-with(text(), "Revoked")]')
+    expect(await verify(made)).toBe(401)
+  })
+
+  it("sets a number's greeting and plays it as a caller hears it", async () => {
+    await go('numbers')
+    await page.waitForSelector('#number-voice option[value="kal16"]')
+    await page.type('#number-e164', OUR_NUMBER)
+    // A greeting with nothing to say: the API's refusal, in words.
+    await page.type('#number-greeting', '   ')
+    await page.click('#number-form button[type="submit"]')
+    await page.waitForFunction(() => document.getElementById('number-error')!.textContent !== '')
+    expect(await text('#number-error')).toBe('The request was not valid. greeting has nothing that can be spoken.')
+    expect(tab.problems).toEqual([expect.stringMatching(/^console: Failed to load resource: the server responded with a status of 4\d\d/)])
+    tab.problems.length = 0
+    await page.$eval('#number-greeting', (el) => ((el as HTMLTextAreaElement).value = ''))
+    await page.type('#number-greeting', 'Thank you for calling Acme Dental.')
+    await page.select('#number-voice', 'kal16')
+    await page.select('#number-digit', '#')
+    await page.click('#number-form button[type="submit"]')
+    await page.waitForSelector(`xpath///td[text()="${OUR_NUMBER}"]`)
+    expect(await getNumber(rig.db, OUR_NUMBER)).toMatchObject({ greeting: 'Thank you for calling Acme Dental.', voice: 'kal16', bargeInDigit: '#' })
+    await loudest(page)
+    await page.click('#number-hear')
+    await heard()
+    await page.waitForFunction(() => document.getElementById('number-status')!.textContent === 'Played.', { timeout: 30_000 })
+    await screenshots(page, 'numbers')
+  })
+
+  it('shows a call from the Twilio stand-in as it starts and speaks, says something else, and ends it', async () => {
+    await go('calls')
+    await page.waitForFunction(() => /^Connected/.test(document.getElementById('calls-connection')!.textContent!))
+    const { callSid, stream } = await callIn(rig.apps[0])
+    const row = `xpath///tr[td[1]/small[text()="${callSid}"]]`
+    await page.waitForSelector(`${row}[td[2][text()="in-progress"]]`, { timeout: 30_000 })
+    await page.waitForSelector(`${row}[td[3][starts-with(text(), "Saying “")]]`, { timeout: 30_000 })
+    await screenshots(page, 'calls')
+    // Say something else in its place, from the row's Say form.
+    await page.$eval(`${row}//button[text()="Say"]`, (b) => (b as HTMLButtonElement).click())
+    await page.waitForSelector('#say-form:not([hidden])')
+    await page.type('#say-text', 'Please hold for a moment.')
+    await page.click('#say-interrupt')
+    await page.keyboard.press('Enter')
+    await page.waitForSelector(`${row}[td[3][text()="Saying “Please hold for a moment.”"]]`, { timeout: 30_000 })
+    expect(await page.$eval('#say-form', (f) => (f as HTMLFormElement).hidden)).toBe(true)
+    await page.$eval(`${row}//button[text()="Hang up"]`, (b) => (b as HTMLButtonElement).click())
+    await page.waitForSelector(`${row}[td[2][text()="completed"]]`, { timeout: 30_000 })
+    expect(await text(`#calls-table tr[data-status="completed"] td:nth-child(3)`)).toBe('ended')
+    stream.close()
+  })
+
+  it("charts this month's usage by day, for any key", async () => {
+    // From the keyboard: the nav link, Enter, and focus lands on the page's heading.
+    await page.focus('#nav a[data-page="usage"]')
+    await page.keyboard.press('Enter')
+    await page.waitForSelector('#page-usage:not([hidden])')
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Usage')
+    await page.waitForSelector('#usage-chart rect')
+    expect(await text('#usage-summary')).toMatch(/\d+ requests/)
+    await page.select('#usage-measure', 'audio_seconds')
+    await page.waitForFunction(() => /audio \(seconds\) by day/.test(document.getElementById('usage-summary')!.textContent!))
+    await screenshots(page, 'usage')
+  })
+
+  it('signs out (the key leaves the tab), and shows a tts key only the pages it may use', async () => {
+    await page.waitForSelector('#usage-chart rect')
+    await page.click('#sign-out')
+    await page.waitForSelector('#page-signin:not([hidden])')
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0)
+    await page.type('#signin-key', await rig.key(['tts']))
+    await page.keyboard.press('Enter')
+    // Back on the page it was on (#usage), which a tts key may see.
+    await page.waitForSelector('#page-usage:not([hidden]) #usage-chart rect')
+    expect(await page.$$eval('#nav a:not([hidden])', (links) => links.map((a) => a.textContent))).toEqual(['Playground', 'Usage'])
+    await page.evaluate(() => (location.hash = 'keys'))
+    await page.waitForSelector('#page-playground:not([hidden])')
+    expect(await page.$eval('#usage-key-field', (f) => (f as HTMLElement).hidden)).toBe(true)
+  })
+
+  it('labels every control', async () => {
+    const unlabelled = await page.$$eval('input, select, textarea, button', (els) =>
+      els.filter((el) => !((el as HTMLInputElement).labels?.length || el.getAttribute('aria-label') || (el.tagName === 'BUTTON' && el.textContent!.trim())))
+        .map((el) => el.outerHTML.slice(0, 80)))
+    expect(unlabelled).toEqual([])
+  })
+
+  it('logged no console error, page error or failed request on any page', () => {
+    expect(tab.problems).toEqual([])
+  })
+})
