@@ -17,7 +17,19 @@ export interface Segment {
   speed: number
   /** For each whitespace-separated word of `text`, the characters of the input it was read from. */
   spans: Span[]
+  /**
+   * Audio made without the engine (SSML): `text` is empty and this is `ms` of silence, or of a
+   * bleep; `mark` names the point of the audio where it starts (0 ms for a mark alone).
+   */
+  pause?: { ms: number; bleep?: boolean; mark?: string }
+  /** Gain in dB applied to the segment's audio (SSML volume, emphasis); -Infinity is silence. */
+  gain?: number
+  /** Pitch change in percent (SSML prosody pitch), on the engines that can change it. */
+  pitch?: number
 }
+
+/** What every segment of a run of text shares: who speaks it and how. */
+export type Delivery = Pick<Segment, 'voice' | 'speed' | 'gain' | 'pitch'>
 
 export interface ReadOptions extends SegmentOptions {
   /** Added to every span: where this text starts in a larger input (text streamed in pieces). */
@@ -26,13 +38,21 @@ export interface ReadOptions extends SegmentOptions {
 
 /** The segments `text` will be spoken in; [] when nothing in it can be spoken. */
 export function read(text: string, voice: VoiceInfo, speed = 1, { offset = 0, ...options }: ReadOptions = {}): Segment[] {
-  const texts = segment(normalize(text, voice.language), options)
-  const spans = alignWords(text, texts.join(' '))
+  const spoken = normalize(text, voice.language)
+  const spans = alignWords(text, spoken).map(({ from, to }) => ({ from: from + offset, to: to + offset }))
+  return cut(spoken, spans, { voice, speed }, options)
+}
+
+/**
+ * Words already read (`spoken`) cut into segments, each of its whitespace-separated words keeping
+ * its span from `spans`, in order: the one way both plain text and SSML become segments.
+ */
+export function cut(spoken: string, spans: Span[], delivery: Delivery, options: SegmentOptions = {}): Segment[] {
   let at = 0
-  return texts.map((t) => {
-    const words = t.split(' ').length
-    const own = spans.slice(at, (at += words)).map(({ from, to }) => ({ from: from + offset, to: to + offset }))
-    return { text: t, voice, speed, spans: own }
+  return segment(spoken, options).map((t) => {
+    // A word longer than a segment is split in two, and both halves come from its span.
+    const own = t.split(' ').map(() => spans[Math.min(at++, spans.length - 1)] ?? { from: 0, to: 0 })
+    return { ...delivery, text: t, spans: own }
   })
 }
 
