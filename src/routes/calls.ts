@@ -7,6 +7,8 @@ import { ApiError } from '../errors.js'
 import { nothingToSay } from '../http/audio-reply.js'
 import { E164, errorRef, keySecurity, protectedErrors, VoiceRef } from '../http/schemas.js'
 import { speakable } from '../speech/read.js'
+import { isSsml } from '../speech/read-input.js'
+import { readText } from '../http/read-text.js'
 import { CallCapError, applyStatus, attachCallSid, createOutbound, failCall, findCall, isLive, listCalls, type Call } from '../store/calls.js'
 import { CommandError, type LiveInfo } from '../telephony/call-hub.js'
 import { TwilioApiError } from '../telephony/rest.js'
@@ -65,7 +67,9 @@ export default async function callsRoutes(app: FastifyInstance, { config }: { co
   /** Characters spoken on a call count against the key's monthly quota, as in /v1/tts. */
   async function charge(request: FastifyRequest, text: string, voice: string): Promise<void> {
     Object.assign(request.meter!, { voice, format: 'call' })
-    if (!speakable(text)) throw nothingToSay()
+    // Bad SSML is refused here; the call's speaker reads it again where the call is held.
+    if (isSsml(text)) readText(app, text, app.voices.get(voice).info, 1)
+    else if (!speakable(text)) throw nothingToSay()
     await request.meter!.charge(text)
   }
 

@@ -6,7 +6,8 @@ import { createEncoder, encodeChunks } from '../audio/encoder.js'
 import { createFramer, FRAME_BYTES } from '../audio/frames.js'
 import type { VoiceInfo } from '../speech/engine.js'
 import { prefetch, type Prefetched } from '../speech/prefetch.js'
-import { read, type Segment } from '../speech/read.js'
+import type { Segment } from '../speech/read.js'
+import { readInput } from '../speech/read-input.js'
 import type { SpeechChunk, SpokenWord, Synthesizer } from '../speech/synthesizer.js'
 import { FRAME_MS, type DropReason, type Playout } from './playout.js'
 
@@ -108,8 +109,8 @@ export class Speaker {
   /** Starts synthesis now for speech expected shortly (a call's greeting while its stream is checked). */
   prepare(text: string, voice: VoiceInfo): void {
     const controller = new AbortController()
-    const segments = read(text, voice)
-    this.prepared = { text, voice, segments, controller, speech: this.synthesize(segments, controller.signal) }
+    const segments = this.read(text, voice)
+    this.prepared = { text, voice, segments, controller, speech: this.synthesize(segments, voice, controller.signal) }
   }
 
   /** With `timed`, the utterance learns which words the caller heard (word timings cost Flite a cheap second run). */
@@ -131,8 +132,13 @@ export class Speaker {
     for (const u of this.queue.splice(0)) u.settle(outcome)
   }
 
-  private synthesize(segments: Segment[], signal: AbortSignal, words = false): Prefetched<SpeechChunk> {
-    return prefetch(this.d.synth.stream(segments, { signal, live: true, words }))
+  /** Text or SSML (the routes refuse bad SSML before it gets here). */
+  private read(text: string, voice: VoiceInfo): Segment[] {
+    return readInput(text, voice, 1, { voices: this.d.synth.voices() }).segments
+  }
+
+  private synthesize(segments: Segment[], voice: VoiceInfo, signal: AbortSignal, words = false): Prefetched<SpeechChunk> {
+    return prefetch(this.d.synth.stream(segments, { signal, live: true, words, rate: voice.sampleRate }))
   }
 
   /** The prepared speech if it is this utterance's; otherwise it is cancelled. */
@@ -167,10 +173,10 @@ export class Speaker {
   private async speak(u: Utterance, gen: number, signal: AbortSignal): Promise<void> {
     const { playout } = this.d
     const prepared = this.takePrepared(u, signal)
-    const segments = prepared?.segments ?? read(u.text, u.voice)
+    const segments = prepared?.segments ?? this.read(u.text, u.voice)
     if (segments.length === 0) return u.settle('played')
     // Synthesis first: the encoder is built while the engine works on the first segment.
-    const speech = prepared?.speech ?? this.synthesize(segments, signal, u.timed)
+    const speech = prepared?.speech ?? this.synthesize(segments, u.voice, signal, u.timed)
     const encoder = await createEncoder('mulaw', { inputRate: u.voice.sampleRate, outputRate: 8000 })
     const framer = createFramer(FRAME_BYTES)
     const stale = () => gen !== playout.generation || !this.d.live()
