@@ -4,7 +4,6 @@
 // as their reading rules give it (text/lang/words.ts). Forms the normal reading already reads
 // right (units, fractions, addresses) go to it.
 import { cardinal, digitByDigit, ordinal, readNumber, year } from '../text/numbers.js'
-import { spellCode } from '../text/codes.js'
 import { MONTHS } from '../text/dates.js'
 import { WORDS, type Code } from '../text/lang/words.js'
 import { isRuledLanguage } from '../text/lang/passes.js'
@@ -49,6 +48,7 @@ export function sayAs(content: string, interpretAs: string | undefined, format: 
       return { words: [part(m[1], 'minute'), part(m[2], 'second')].filter(Boolean).join(' ') }
     }
     case 'fraction':
+      return english ? fraction(text) : { text }
     case 'unit':
     case 'address':
       return { text }
@@ -60,7 +60,19 @@ export function sayAs(content: string, interpretAs: string | undefined, format: 
 }
 
 /** Letters one by one, digits as words: "W3C" → "W three C". */
-const spell = (text: string) => spellCode(text.replace(/[^\p{L}\p{N}]+/gu, '')).split(' ').flatMap((w) => (/^\p{L}{2,}$/u.test(w) ? [...w.toUpperCase()] : [w])).join(' ')
+const spell = (text: string) => Array.from(text.replace(/[^\p{L}\p{N}]+/gu, ''), (c) => (/\d/.test(c) ? digitByDigit(c) : c.toUpperCase())).join(' ')
+
+const DENOMINATORS: Record<string, [string, string]> = { '2': ['half', 'halves'], '4': ['quarter', 'quarters'] }
+
+/** "3/4" → "three quarters", "2 1/2" → "two and one half"; English only (a slash is a date otherwise). */
+function fraction(text: string): SaidAs {
+  const m = /^(?:(\d+)\s+)?(\d+)\/(\d+)$/.exec(text)
+  if (!m) return { text }
+  const [, whole, top, bottom] = m
+  const [one, many] = DENOMINATORS[bottom] ?? [ordinal(bottom), `${ordinal(bottom)}s`]
+  const part = `${cardinal(top)} ${top === '1' ? one : many}`
+  return { words: whole ? `${cardinal(whole)} and ${part}` : part }
+}
 
 /** Runs of digits, the groups of a phone number. */
 const groups = (text: string) => text.match(/\d+/g) ?? []
