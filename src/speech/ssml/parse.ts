@@ -40,8 +40,12 @@ export interface SsmlElement {
 
 export type SsmlNode = SsmlText | SsmlElement
 
-/** Whether a request's text is SSML when its type is not given: its root is `<speak>`. */
-export const looksLikeSsml = (text: string): boolean => /^\s*(?:<\?xml[^>]*>\s*)?<speak[\s>/]/.test(text)
+/**
+ * Whether a request's text is SSML when its type is not given: its root is `<speak>`. A text that
+ * opens as an XML document does (a declaration, a DOCTYPE) is parsed too, so that a DOCTYPE is
+ * refused rather than read aloud.
+ */
+export const looksLikeSsml = (text: string): boolean => /^\s*(?:<\?xml\b|<!DOCTYPE\b|<speak[\s>/])/.test(text)
 
 /** The `<speak>` root of `text`, or an SsmlError. */
 export function parseSsml(text: string): SsmlElement {

@@ -29,6 +29,7 @@ describe('parseSsml', () => {
   it('knows SSML by its <speak> root, with or without an XML declaration', () => {
     expect(looksLikeSsml('<speak>Hi</speak>')).toBe(true)
     expect(looksLikeSsml('  <?xml version="1.0"?>\n<speak version="1.1">Hi</speak>')).toBe(true)
+    expect(looksLikeSsml('<!DOCTYPE speak>\n<speak/>')).toBe(true)
     expect(looksLikeSsml('<speaker> is a word')).toBe(false)
     expect(looksLikeSsml('Say <speak>')).toBe(false)
   })
