@@ -16,6 +16,7 @@ import speech from './plugins/speech.js'
 import auth from './plugins/auth.js'
 import docs from './plugins/docs.js'
 import telephony from './plugins/telephony.js'
+import lexicon from './plugins/lexicon.js'
 import healthRoutes from './routes/health.js'
 import metricsRoutes from './routes/metrics.js'
 import authRoutes from './routes/auth.js'
@@ -28,6 +29,7 @@ import twilioRoutes from './routes/twilio.js'
 import callsRoutes from './routes/calls.js'
 import numbersRoutes from './routes/numbers.js'
 import keysRoutes from './routes/keys.js'
+import lexiconRoutes from './routes/lexicon.js'
 
 export interface AppDeps {
   /** A database the caller opened (tests); migrated, and left open when the app closes. */
@@ -78,6 +80,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(auth, { config })
   await app.register(docs, { config })
   await app.register(telephony, { config })
+  await app.register(lexicon)
 
   await app.register(healthRoutes)
   await app.register(metricsRoutes)
@@ -91,6 +94,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(callsRoutes, { config })
   await app.register(numbersRoutes, { config })
   await app.register(keysRoutes)
+  await app.register(lexiconRoutes)
 
   try {
     await app.ready()

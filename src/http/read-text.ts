@@ -8,7 +8,7 @@ import type { VoiceInfo } from '../speech/engine.js'
 
 export function readText(app: FastifyInstance, text: string, voice: VoiceInfo, speed: number, type?: TextType): SsmlReading {
   try {
-    return readInput(text, voice, speed, { type, voices: app.synth.voices() })
+    return readInput(text, voice, speed, { type, voices: app.synth.voices(), lexicon: app.synth.lexicon })
   } catch (err) {
     if (err instanceof SsmlError) throw new ApiError('invalid_ssml', `Invalid SSML at line ${err.line}, column ${err.column}: ${err.reason}`)
     throw err

@@ -76,7 +76,7 @@ export class SpeakSession {
     private readonly socket: WebSocket,
     private readonly o: SpeakSessionOptions,
   ) {
-    this.text = new TextStream(o.voice.info, o.speed)
+    this.text = new TextStream(o.voice.info, o.speed, { lexicon: o.synth.lexicon })
     socket.on('message', (data, isBinary) => {
       this.inbox = this.inbox.then(() => this.onMessage(data, isBinary))
     })
@@ -126,7 +126,7 @@ export class SpeakSession {
   /** A Speak whose text is SSML, read; null (and a Warning) when it is bad. */
   private readSsml(text: string) {
     try {
-      const { segments, warnings } = readInput(text, this.o.voice.info, this.o.speed, { type: 'ssml', voices: this.o.synth.voices() })
+      const { segments, warnings } = readInput(text, this.o.voice.info, this.o.speed, { type: 'ssml', voices: this.o.synth.voices(), lexicon: this.o.synth.lexicon })
       for (const description of warnings) this.warn({ code: 'SSML_NOT_DONE', description })
       return segments
     } catch (err) {

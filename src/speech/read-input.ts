@@ -4,6 +4,7 @@ import { read } from './read.js'
 import { looksLikeSsml } from './ssml/parse.js'
 import { readSsml, type SsmlReading } from './ssml/read.js'
 import type { VoiceInfo } from './engine.js'
+import type { Lexicon } from './lexicon.js'
 
 /** `text`: always plain; `ssml`: always SSML; unset: SSML when the root is `<speak>`. */
 export type TextType = 'text' | 'ssml'
@@ -12,12 +13,13 @@ export interface InputOptions {
   type?: TextType
   /** The installed voices, for SSML's `xml:lang`. */
   voices: readonly VoiceInfo[]
+  lexicon?: Lexicon
 }
 
 export const isSsml = (text: string, type?: TextType): boolean => type === 'ssml' || (type === undefined && looksLikeSsml(text))
 
 /** The segments `text` is spoken in, and what SSML asked for that could not be done; throws SsmlError. */
-export function readInput(text: string, voice: VoiceInfo, speed: number, { type, voices }: InputOptions): SsmlReading {
-  if (isSsml(text, type)) return readSsml(text, voice, speed, voices)
-  return { segments: read(text, voice, speed), warnings: [] }
+export function readInput(text: string, voice: VoiceInfo, speed: number, { type, voices, lexicon }: InputOptions): SsmlReading {
+  if (isSsml(text, type)) return readSsml(text, voice, speed, voices, lexicon)
+  return { segments: read(text, voice, speed, { lexicon }), warnings: [] }
 }

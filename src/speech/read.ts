@@ -5,6 +5,7 @@ import { normalize } from './normalize.js'
 import { segment, type SegmentOptions } from './segment.js'
 import { alignWords, type Span } from './align.js'
 import type { VoiceInfo } from './engine.js'
+import type { Lexicon } from './lexicon.js'
 
 /** The speed range every engine honours: 1 is the voice's natural pace. */
 export const SPEED = { min: 0.5, max: 2 } as const
@@ -34,13 +35,21 @@ export type Delivery = Pick<Segment, 'voice' | 'speed' | 'gain' | 'pitch'>
 export interface ReadOptions extends SegmentOptions {
   /** Added to every span: where this text starts in a larger input (text streamed in pieces). */
   offset?: number
+  /** The instance's pronunciation lexicon; none: the text as written. */
+  lexicon?: Lexicon
 }
 
 /** The segments `text` will be spoken in; [] when nothing in it can be spoken. */
-export function read(text: string, voice: VoiceInfo, speed = 1, { offset = 0, ...options }: ReadOptions = {}): Segment[] {
-  const spoken = normalize(text, voice.language)
+export function read(text: string, voice: VoiceInfo, speed = 1, { offset = 0, lexicon, ...options }: ReadOptions = {}): Segment[] {
+  const spoken = readWords(text, voice, lexicon)
   const spans = alignWords(text, spoken).map(({ from, to }) => ({ from: from + offset, to: to + offset }))
   return cut(spoken, spans, { voice, speed }, options)
+}
+
+/** The words `voice` says for `text`: the lexicon's aliases, the reading rules, the lexicon's phonemes. */
+export function readWords(text: string, voice: VoiceInfo, lexicon?: Lexicon): string {
+  if (!lexicon?.size) return normalize(text, voice.language)
+  return lexicon.phonemes(normalize(lexicon.aliases(text, voice), voice.language), voice)
 }
 
 /**

@@ -14,6 +14,7 @@ import { pauseAudio } from '../audio/pause.js'
 import type { SegmentWords, VoiceInfo, WordTiming } from './engine.js'
 import type { Segment } from './read.js'
 import type { Priority, SynthesisPool } from './workers.js'
+import { Lexicon } from './lexicon.js'
 
 /** A word as it was spoken: its text, its place in the audio and in the input it was read from. */
 export interface SpokenWord {
@@ -87,6 +88,11 @@ const rescale = (words: WordTiming[], ratio: number): WordTiming[] => words.map(
 
 export class Synthesizer {
   readonly cache: SegmentCache
+  /**
+   * This instance's pronunciation lexicon. Reading happens before synthesis, but every front door
+   * that reads holds the synthesizer, and like the voices the lexicon changes while it runs.
+   */
+  readonly lexicon = new Lexicon()
   private byId: Map<string, VoiceInfo>
   /** Bumped on a reload, so that audio made by a replaced model is not cached after it. */
   private generation = 0

@@ -134,7 +134,7 @@ export class Speaker {
 
   /** Text or SSML (the routes refuse bad SSML before it gets here). */
   private read(text: string, voice: VoiceInfo): Segment[] {
-    return readInput(text, voice, 1, { voices: this.d.synth.voices() }).segments
+    return readInput(text, voice, 1, { voices: this.d.synth.voices(), lexicon: this.d.synth.lexicon }).segments
   }
 
   private synthesize(segments: Segment[], voice: VoiceInfo, signal: AbortSignal, words = false): Prefetched<SpeechChunk> {

@@ -1,13 +1,18 @@
-// SSML text → a tree of elements and text, with each text's place in the input (for word spans)
-// and each element's line and column (for errors). saxes is a strict, maintained XML parser that
+// SSML (and PLS, the lexicon's file format) text → a tree of elements and text, with each text's
+// place in the input (for word spans) and each element's line and column (for errors). saxes is a strict, maintained XML parser that
 // never reads a DTD: a document with a DOCTYPE is refused outright, so no entity can be declared
 // (billion laughs) and none can name a file or URL (XXE); only XML's five predefined entities and
 // character references are read. Depth and element count are capped as the document is read.
 import { SaxesParser } from 'saxes'
 
-export const SSML_LIMITS = { depth: 32, elements: 2000 } as const
+export interface XmlLimits {
+  depth: number
+  elements: number
+}
 
-/** Bad SSML, with where in the document (1-based line and column). */
+export const SSML_LIMITS: XmlLimits = { depth: 32, elements: 2000 }
+
+/** Bad SSML (or PLS), with where in the document (1-based line and column). */
 export class SsmlError extends Error {
   constructor(
     readonly reason: string,
@@ -48,7 +53,10 @@ export type SsmlNode = SsmlText | SsmlElement
 export const looksLikeSsml = (text: string): boolean => /^\s*(?:<\?xml\b|<!DOCTYPE\b|<speak[\s>/])/.test(text)
 
 /** The `<speak>` root of `text`, or an SsmlError. */
-export function parseSsml(text: string): SsmlElement {
+export const parseSsml = (text: string): SsmlElement => parseXml(text, 'speak', SSML_LIMITS)
+
+/** The root of `text`, which must be a `root` element, or an SsmlError. */
+export function parseXml(text: string, rootName: string, limits: XmlLimits): SsmlElement {
   const parser = new SaxesParser<{ xmlns: false; position: true }>({ xmlns: false, position: true })
   const stack: SsmlElement[] = []
   let root: SsmlElement | undefined
@@ -60,14 +68,14 @@ export function parseSsml(text: string): SsmlElement {
   }
   // Where the current tag began: the parser's position when the previous token ended.
   let tokenStart = 0
-  parser.on('doctype', () => fail('a DOCTYPE is not allowed in SSML (no entities can be declared)'))
-  parser.on('processinginstruction', () => fail('processing instructions are not allowed in SSML'))
+  parser.on('doctype', () => fail('a DOCTYPE is not allowed (no entities can be declared)'))
+  parser.on('processinginstruction', () => fail('processing instructions are not allowed'))
   parser.on('opentag', (tag) => {
-    if (stack.length >= SSML_LIMITS.depth) fail(`elements are nested deeper than ${SSML_LIMITS.depth}`)
-    if (++count > SSML_LIMITS.elements) fail(`more than ${SSML_LIMITS.elements} elements`)
+    if (stack.length >= limits.depth) fail(`elements are nested deeper than ${limits.depth}`)
+    if (++count > limits.elements) fail(`more than ${limits.elements} elements`)
     const el: SsmlElement = { kind: 'element', name: tag.name, attributes: { ...(tag.attributes as Record<string, string>) }, children: [], from: tokenStart, to: parser.position, line: parser.line, column: parser.column + 1 }
     if (!root) {
-      if (tag.name !== 'speak') fail(`the root element must be <speak>, not <${tag.name}>`)
+      if (tag.name !== rootName) fail(`the root element must be <${rootName}>, not <${tag.name}>`)
       root = el
     } else {
       stack.at(-1)?.children.push(el)
@@ -102,6 +110,11 @@ export function parseSsml(text: string): SsmlElement {
     if (failure) throw failure
     throw new SsmlError(err instanceof Error ? err.message : String(err), parser.line, parser.column + 1)
   }
-  if (!root) throw new SsmlError('no <speak> element', parser.line, parser.column + 1)
+  if (!root) throw new SsmlError(`no <${rootName}> element`, parser.line, parser.column + 1)
   return root
+}
+
+/** The text inside an element, markup left out. */
+export function textOf(el: SsmlElement): string {
+  return el.children.map((c) => (c.kind === 'text' ? c.text : textOf(c))).join('')
 }

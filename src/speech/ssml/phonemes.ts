@@ -6,6 +6,9 @@
 export const IPA_OPEN = '\uE000'
 export const IPA_CLOSE = '\uE001'
 
+/** Engines that speak IPA given inside a segment's text (Flite has no phoneme input). */
+export const PHONEME_ENGINES = new Set(['espeak', 'piper'])
+
 // Longest first: affricates and diphthongs before their parts.
 const XSAMPA: [string, string][] = [
   ['tS', 'tʃ'], ['dZ', 'dʒ'], ['@`', 'ɚ'], ['3`', 'ɝ'], ['r\\', 'ɹ'], ['R\\', 'ʀ'], ['i:', 'iː'],

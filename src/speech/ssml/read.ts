@@ -4,14 +4,15 @@
 // ends a sentence, and each run is cut into segments. Breaks, bleeps and marks are segments of
 // their own that the synthesizer makes without an engine. Each word's span is its place in the
 // SSML text (what replaced it, for sub and say-as: the whole element).
-import { cut, type Delivery, type Segment } from '../read.js'
+import { cut, readWords, type Delivery, type Segment } from '../read.js'
 import { normalize } from '../normalize.js'
+import type { Lexicon } from '../lexicon.js'
 import { alignWords, type Span } from '../align.js'
 import type { VoiceInfo } from '../engine.js'
-import { parseSsml, SsmlError, type SsmlElement, type SsmlNode } from './parse.js'
+import { parseSsml, SsmlError, textOf, type SsmlElement, type SsmlNode } from './parse.js'
 import { BadValue, breakMs, clampSpeed, emphasis, pitch, rate, volume } from './values.js'
 import { sayAs } from './say-as.js'
-import { IPA_CLOSE, IPA_OPEN, toIpa } from './phonemes.js'
+import { IPA_CLOSE, IPA_OPEN, PHONEME_ENGINES, toIpa } from './phonemes.js'
 
 export interface SsmlReading {
   segments: Segment[]
@@ -19,14 +20,11 @@ export interface SsmlReading {
   warnings: string[]
 }
 
-/** Engines that speak IPA given inside a segment's text. */
-const PHONEME_ENGINES = new Set(['espeak', 'piper'])
-
 const CONTAINERS = new Set(['speak', 'p', 's', 'w', 'prosody', 'emphasis', 'lang'])
 
 /** `voices`: the installed voices, for `xml:lang` (a voice of that language when there is one). */
-export function readSsml(text: string, voice: VoiceInfo, speed: number, voices: readonly VoiceInfo[]): SsmlReading {
-  const reader = new Reader(voices)
+export function readSsml(text: string, voice: VoiceInfo, speed: number, voices: readonly VoiceInfo[], lexicon?: Lexicon): SsmlReading {
+  const reader = new Reader(voices, lexicon)
   reader.element(parseSsml(text), { voice, speed, gain: 0, pitch: 0 })
   reader.flush()
   return { segments: reader.segments, warnings: [...reader.warnings] }
@@ -39,7 +37,10 @@ class Reader {
   private spans: Span[] = []
   private delivery: Delivery | null = null
 
-  constructor(private readonly voices: readonly VoiceInfo[]) {}
+  constructor(
+    private readonly voices: readonly VoiceInfo[],
+    private readonly lexicon: Lexicon | undefined,
+  ) {}
 
   element(el: SsmlElement, outer: Delivery): void {
     try {
@@ -103,7 +104,7 @@ class Reader {
 
   private node(node: SsmlNode, delivery: Delivery): void {
     if (node.kind === 'element') return this.element(node, delivery)
-    const spoken = normalize(node.text, delivery.voice.language)
+    const spoken = readWords(node.text, delivery.voice, this.lexicon)
     if (!spoken) return
     const spans = alignWords(node.text, spoken).map(({ from, to }) => ({ from: node.from + from, to: Math.min(node.to, node.from + to) }))
     this.append(delivery, spoken, spans)
@@ -152,8 +153,3 @@ class Reader {
 }
 
 const same = (a: Delivery, b: Delivery) => a.voice.id === b.voice.id && a.speed === b.speed && (a.gain ?? 0) === (b.gain ?? 0) && (a.pitch ?? 0) === (b.pitch ?? 0)
-
-/** The text inside an element, markup left out. */
-function textOf(el: SsmlElement): string {
-  return el.children.map((c) => (c.kind === 'text' ? c.text : textOf(c))).join('')
-}
