@@ -17,7 +17,7 @@ const Body = Type.Union([
   Type.Object({ alias: Type.String({ minLength: 1, maxLength: 200, description: 'Said instead of the word, read as text' }) }, { additionalProperties: false }),
   Type.Object({
     phoneme: Type.String({ minLength: 1, maxLength: 200, description: 'The pronunciation (eSpeak NG and Piper voices; Flite voices keep the word)' }),
-    alphabet: Type.Optional(Type.Union([Type.Literal('ipa'), Type.Literal('x-sampa')], { default: 'ipa' })),
+    alphabet: Type.Optional(Type.Union([Type.Literal('ipa'), Type.Literal('x-sampa')], { description: 'ipa unless given' })),
   }, { additionalProperties: false }),
 ])
 const EntryView = Type.Object({
