@@ -26,7 +26,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   let config: Config
   try {
     const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { language: { type: 'string' }, help: { type: 'boolean', short: 'h' } } })
-    if (values.help) return io.stdout(USAGE), 0
+    if (values.help) {
+      io.stdout(USAGE)
+      return 0
+    }
     if (positionals[0] !== 'import' || positionals.length !== 2) throw new Error(USAGE)
     file = positionals[1]
     language = values.language

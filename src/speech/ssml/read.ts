@@ -119,7 +119,14 @@ class Reader {
   private append(delivery: Delivery, spoken: string, spans: Span[]): void {
     if (this.delivery && !same(this.delivery, delivery)) this.flush()
     this.delivery = delivery
-    this.words.push(spoken)
+    const words = spoken.split(' ')
+    // Punctuation right after an element ("<say-as …>12</say-as>.") belongs to its last word, as
+    // in plain text: the segmenter and the engines read a sentence's end from it.
+    if (this.words.length && PUNCTUATION.test(words[0])) {
+      this.words[this.words.length - 1] += words.shift()
+      spans = spans.slice(1)
+    }
+    this.words.push(...words)
     this.spans.push(...spans)
   }
 
@@ -151,5 +158,7 @@ class Reader {
     return current
   }
 }
+
+const PUNCTUATION = /^[.,;:!?…]+$/
 
 const same = (a: Delivery, b: Delivery) => a.voice.id === b.voice.id && a.speed === b.speed && (a.gain ?? 0) === (b.gain ?? 0) && (a.pitch ?? 0) === (b.pitch ?? 0)

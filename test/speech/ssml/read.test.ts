@@ -34,6 +34,12 @@ describe('text and structure', () => {
     expect(words[0]).toBe('Call')
   })
 
+  it('punctuation right after an element ends its last word, as in plain text', () => {
+    const { segments } = ssml('Your code is <say-as interpret-as="digits">12</say-as>. Thanks')
+    expect(segments.map((s) => s.text)).toEqual(read('Your code is one two. Thanks', slt).map((s) => s.text))
+    expect(segments.flatMap((s) => s.spans)).toHaveLength(segments.flatMap((s) => s.text.split(' ')).length)
+  })
+
   it('p and s end a segment; w is accepted', () => {
     expect(spoken('<p>One two</p><p><s>Three four</s><s>five</s></p>')).toBe('One two | Three four | five')
     expect(spoken('I <w role="amazon:VB">read</w> it')).toBe('I read it')
