@@ -1,7 +1,9 @@
 // A request's text (plain or SSML) read once for a route, with bad SSML as a 400 that says where.
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import { ApiError } from '../errors.js'
-import { readInput, type TextType } from '../speech/read-input.js'
+import { isSsml, readInput, type TextType } from '../speech/read-input.js'
+import { speakable } from '../speech/read.js'
+import { nothingToSay } from './audio-reply.js'
 import { SsmlError } from '../speech/ssml/parse.js'
 import type { SsmlReading } from '../speech/ssml/read.js'
 import type { VoiceInfo } from '../speech/engine.js'
@@ -13,6 +15,15 @@ export function readText(app: FastifyInstance, text: string, voice: VoiceInfo, s
     if (err instanceof SsmlError) throw new ApiError('invalid_ssml', `Invalid SSML at line ${err.line}, column ${err.column}: ${err.reason}`)
     throw err
   }
+}
+
+/**
+ * For text read later, elsewhere (a call's say, a number's greeting): refused now if it is bad SSML
+ * or has nothing to say, without reading plain text here.
+ */
+export function checkSpeakable(app: FastifyInstance, text: string, voice: VoiceInfo, what = 'text'): void {
+  if (isSsml(text)) readText(app, text, voice, 1)
+  else if (!speakable(text)) throw nothingToSay(what)
 }
 
 /** What SSML asked for that this voice could not do, told in a header (the body is audio). */

@@ -8,6 +8,7 @@ import type { VoiceInfo } from '../speech/engine.js'
 import { prefetch, type Prefetched } from '../speech/prefetch.js'
 import type { Segment } from '../speech/read.js'
 import { readInput } from '../speech/read-input.js'
+import { SsmlError } from '../speech/ssml/parse.js'
 import type { SpeechChunk, SpokenWord, Synthesizer } from '../speech/synthesizer.js'
 import { FRAME_MS, type DropReason, type Playout } from './playout.js'
 
@@ -28,6 +29,9 @@ export class Utterance {
   startFrame: number | null = null
   private readonly words: { word: string; endMs: number }[] = []
   private heardWords: string[] = []
+  /** SSML marks, where they fall in the utterance's audio; those heard once it is settled. */
+  private readonly marks: { name: string; atMs: number }[] = []
+  private heardMarks: string[] = []
   private resolve!: (o: Outcome) => void
   private settled = false
 
@@ -46,9 +50,13 @@ export class Utterance {
     for (const w of words) this.words.push({ word: w.word, endMs: offsetMs + (w.end / rate) * 1000 })
   }
 
-  /** The words the caller heard to their end. */
-  heard(): string {
-    return this.heardWords.join(' ')
+  addMark(name: string, atMs: number): void {
+    this.marks.push({ name, atMs })
+  }
+
+  /** The words the caller heard to their end, and the SSML marks reached (when it had any). */
+  heard(): { heard: string; marks?: string[] } {
+    return { heard: this.heardWords.join(' '), ...(this.marks.length ? { marks: this.heardMarks } : {}) }
   }
 
   settle(o: Outcome): void {
@@ -56,6 +64,7 @@ export class Utterance {
     this.settled = true
     const playedMs = this.startFrame === null ? 0 : (this.playout.framesPlayed - this.startFrame) * FRAME_MS
     this.heardWords = this.words.filter((w) => o === 'played' || w.endMs <= playedMs).map((w) => w.word)
+    this.heardMarks = this.marks.filter((m) => o === 'played' || m.atMs <= playedMs).map((m) => m.name)
     this.resolve(o)
   }
 }
@@ -132,9 +141,16 @@ export class Speaker {
     for (const u of this.queue.splice(0)) u.settle(outcome)
   }
 
-  /** Text or SSML (the routes refuse bad SSML before it gets here). */
+  /** Text or SSML. The routes refuse bad SSML; a bad greeting set before that (CALL_GREETING) is read as text. */
   private read(text: string, voice: VoiceInfo): Segment[] {
-    return readInput(text, voice, 1, { voices: this.d.synth.voices(), lexicon: this.d.synth.lexicon }).segments
+    const options = { voices: this.d.synth.voices(), lexicon: this.d.synth.lexicon }
+    try {
+      return readInput(text, voice, 1, options).segments
+    } catch (err) {
+      if (!(err instanceof SsmlError)) throw err
+      this.d.warn({ err: { message: err.message } }, 'bad SSML on a call, read as text')
+      return readInput(text, voice, 1, { ...options, type: 'text' }).segments
+    }
   }
 
   private synthesize(segments: Segment[], voice: VoiceInfo, signal: AbortSignal, words = false): Prefetched<SpeechChunk> {
@@ -192,6 +208,7 @@ export class Speaker {
     const after = (chunk: SpeechChunk) => {
       audioMs += (chunk.samples.length / u.voice.sampleRate) * 1000
       if (chunk.words) u.addWords(chunk.words, segmentMs, u.voice.sampleRate)
+      if (chunk.mark !== undefined) u.addMark(chunk.mark, audioMs)
       if (chunk.last) segmentMs = audioMs
       if (stale()) return false
       // Draining: this segment is complete; the rest of the text is not started.

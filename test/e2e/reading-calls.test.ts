@@ -39,6 +39,8 @@ describe('a call reads as REST does', () => {
     const res = await api(rig.apps[0], 'POST', `/v1/calls/${callSid}/say?wait=played`, key, { text: '<speak>Press <say-as interpret-as="digits">12</say-as>.</speak>' })
     expect(await res.json()).toMatchObject({ status: 'played', heard: 'Press one two' })
     expectSpoken(stream.audio(from), 'Press one two.', 'kal16')
+    const marked = await api(rig.apps[0], 'POST', `/v1/calls/${callSid}/say?wait=played`, key, { text: '<speak>Hello <mark name="greeted"/>there.<mark name="end"/></speak>' })
+    expect(await marked.json()).toMatchObject({ status: 'played', heard: 'Hello there', marks: ['greeted', 'end'] })
     stream.sendStop()
     await stream.closed
   })
