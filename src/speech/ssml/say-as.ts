@@ -38,8 +38,10 @@ export function sayAs(content: string, interpretAs: string | undefined, format: 
     case 'digits':
     case 'telephone':
       return { words: groups(text).map((g) => (english ? digitByDigit(g) : Array.from(g).join(' '))).join(', ') }
-    case 'date':
-      return { words: date(text, format ?? 'ymd', english, ruled) }
+    case 'date': {
+      const words = date(text, format ?? 'ymd', english, ruled)
+      return words === undefined ? { text } : { words }
+    }
     case 'time': {
       // Polly's durations: 1'21" is one minute twenty-one seconds.
       const m = /^(?:(\d+)')?\s*(?:(\d+)")?$/.exec(text)
@@ -86,14 +88,15 @@ function number(text: string, english: boolean): SaidAs {
   return { words: sign + readNumber(int, fraction) }
 }
 
-function date(text: string, format: string, english: boolean, ruled: Code | undefined): string {
+/** The date in words; undefined when `text` is not a date in `format` (it is then read as text is). */
+function date(text: string, format: string, english: boolean, ruled: Code | undefined): string | undefined {
   if (!DATE_FORMATS.includes(format)) throw new BadValue(`format="${format}" is not one of ${DATE_FORMATS.join(', ')}`)
   const parts = text.split(/[-/.\s]+/).filter(Boolean)
-  if (parts.length !== format.length || parts.some((p) => !/^\d+$/.test(p))) return text
+  if (parts.length !== format.length || parts.some((p) => !/^\d+$/.test(p))) return undefined
   const field = (c: string) => parts[format.indexOf(c)]
   const [y, m, d] = [field('y'), field('m'), field('d')]
   const month = m && Number(m) >= 1 && Number(m) <= 12 ? Number(m) - 1 : undefined
-  if (m && month === undefined) return text
+  if (m && month === undefined) return undefined
   if (english) {
     const yearWords = y && (y.length === 2 ? year(`20${y}`) : year(y))
     const md = [month !== undefined ? MONTHS[month] : '', d ? (m ? ordinal(d) : `the ${ordinal(d)}`) : ''].filter(Boolean).join(' ')

@@ -207,3 +207,36 @@ describe('lang, phoneme and mark', () => {
     expect(() => ssml('<audio src="http://x/y.mp3"/>')).toThrow(/<audio> is not supported/)
   })
 })
+
+describe('any document', () => {
+  it('is read into segments or refused as bad SSML, never anything else', async () => {
+    const fc = (await import('fast-check')).default
+    const word = fc.constantFrom('Hello', '42', '3/4', '-7.5', '13/45/2024', 'W3C', '1999', '', ' ', '&amp;', '&lt;', 'é', '1'.repeat(40), '12:30', "1'21\"")
+    const attr = fc.tuple(
+      fc.constantFrom('time', 'strength', 'alias', 'interpret-as', 'format', 'rate', 'volume', 'pitch', 'level', 'xml:lang', 'alphabet', 'ph', 'name', 'role'),
+      fc.constantFrom('500ms', '2s', 'x-strong', 'x', 'digits', 'date', 'characters', 'ordinal', 'telephone', 'expletive', 'dmy', 'ym', 'y', 'fast', '150%', 'loud', '-6dB', '+20%', 'strong', 'fr-FR', 'de', 'zz', 'ipa', 'x-sampa', 'təˈmɑːtoʊ', 't@"mA:toU', 'm1', ''),
+    )
+    const tag = fc.constantFrom('p', 's', 'w', 'break', 'sub', 'say-as', 'prosody', 'emphasis', 'lang', 'phoneme', 'mark', 'voice')
+    const node: fc.Arbitrary<string> = fc.letrec<{ node: string }>((tie) => ({
+      node: fc.oneof(
+        { depthSize: 'small', withCrossShrink: true },
+        word,
+        fc.tuple(tag, fc.array(attr, { maxLength: 3 }), fc.array(tie('node'), { maxLength: 3 })).map(([t, attrs, kids]) => {
+          const a = [...new Map(attrs)].map(([k, v]) => ` ${k}="${v}"`).join('')
+          return kids.length ? `<${t}${a}>${kids.join(' ')}</${t}>` : `<${t}${a}/>`
+        }),
+      ),
+    })).node
+    fc.assert(
+      fc.property(fc.array(node, { maxLength: 4 }), fc.constantFrom(slt, espeakEn, espeakFr, espeakDe), (kids, v) => {
+        try {
+          const { segments } = readSsml(`<speak>${kids.join(' ')}</speak>`, v, 1, VOICES)
+          for (const s of segments) expect(s.spans.length).toBe(s.text ? s.text.split(' ').length : 0)
+        } catch (err) {
+          if (!(err instanceof SsmlError)) throw err
+        }
+      }),
+      { numRuns: 500 },
+    )
+  })
+})
