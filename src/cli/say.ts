@@ -1,6 +1,7 @@
 // Synthesize to a file (or stdout) from the shell:
 //   npm run say -- --voice slt --format wav -o out.wav "Hello there."
 //   echo "Hello" | npm run say -- --format mulaw --rate 8000 -o out.ulaw
+//   npm run say -- --voice espeak-en-us -o code.wav "<speak>Code <say-as interpret-as=\"digits\">42</say-as></speak>"   (SSML)
 //   npm run say -- --list-voices
 //   npm run say -- --show-text "Open 9am-5pm Mon-Fri."   (the words each segment will speak; no audio)
 import { parseArgs } from 'node:util'
@@ -9,7 +10,9 @@ import { text as readStdin } from 'node:stream/consumers'
 import { SynthesisPool } from '../speech/workers.js'
 import { Synthesizer } from '../speech/synthesizer.js'
 import { AUDIO_FORMATS, SAMPLE_RATES, createEncoder, defaultRate, encodeChunks, isAudioFormat, isSampleRate, type AudioFormat } from '../audio/encoder.js'
-import { SPEED, read } from '../speech/read.js'
+import { SPEED } from '../speech/read.js'
+import { readInput } from '../speech/read-input.js'
+import { SsmlError } from '../speech/ssml/parse.js'
 import { wavHeader } from '../audio/wav.js'
 import { ConfigError, loadConfig } from '../config.js'
 import { normalize } from '../speech/normalize.js'
@@ -75,7 +78,9 @@ async function main(argv: string[]): Promise<void> {
     const encoder = await createEncoder(opts.format, { inputRate: voice.sampleRate, outputRate })
     const out = opts.output ? createWriteStream(opts.output) : process.stdout
     let bytes = 0
-    for await (const chunk of encodeChunks(synth.stream(read(text, voice, opts.speed)), encoder)) {
+    const { segments, warnings } = readInput(text, voice, opts.speed, { voices })
+    for (const w of warnings) console.error(`say: ${w}`)
+    for await (const chunk of encodeChunks(synth.stream(segments, { rate: voice.sampleRate }), encoder)) {
       bytes += chunk.length
       out.write(chunk)
     }
@@ -96,7 +101,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  const known = err instanceof UsageError || err instanceof ConfigError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+  const known = err instanceof UsageError || err instanceof ConfigError || err instanceof SsmlError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
   console.error(`say: ${known ? (err as Error).message : `failed: ${(err as Error).message}`}`)
   if (known) console.error(USAGE)
   process.exitCode = known ? 2 : 1
