@@ -16,6 +16,7 @@ import speech from './plugins/speech.js'
 import auth from './plugins/auth.js'
 import docs from './plugins/docs.js'
 import telephony from './plugins/telephony.js'
+import lexicon from './plugins/lexicon.js'
 import healthRoutes from './routes/health.js'
 import metricsRoutes from './routes/metrics.js'
 import authRoutes from './routes/auth.js'
@@ -31,6 +32,7 @@ import keysRoutes from './routes/keys.js'
 import keyUsageRoutes from './routes/key-usage.js'
 import callEventsRoutes from './routes/call-events.js'
 import consoleRoutes from './routes/console.js'
+import lexiconRoutes from './routes/lexicon.js'
 
 export interface AppDeps {
   /** A database the caller opened (tests); migrated, and left open when the app closes. */
@@ -81,6 +83,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(auth, { config })
   await app.register(docs, { config })
   await app.register(telephony, { config })
+  await app.register(lexicon)
 
   await app.register(healthRoutes)
   await app.register(metricsRoutes)
@@ -97,6 +100,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(keyUsageRoutes)
   await app.register(callEventsRoutes)
   await app.register(consoleRoutes)
+  await app.register(lexiconRoutes)
 
   try {
     await app.ready()

@@ -5,6 +5,7 @@ export const errorStatus = {
   validation_failed: 400,
   unsupported_format: 400,
   text_too_long: 400,
+  invalid_ssml: 400,
   voice_not_found: 404,
   not_found: 404,
   unauthorized: 401,

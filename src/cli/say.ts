@@ -1,6 +1,7 @@
 // Synthesize to a file (or stdout) from the shell:
 //   npm run say -- --voice slt --format wav -o out.wav "Hello there."
 //   echo "Hello" | npm run say -- --format mulaw --rate 8000 -o out.ulaw
+//   npm run say -- --voice espeak-en-us -o code.wav "<speak>Code <say-as interpret-as=\"digits\">42</say-as></speak>"   (SSML)
 //   npm run say -- --list-voices
 //   npm run say -- --show-text "Open 9am-5pm Mon-Fri."   (the words each segment will speak; no audio)
 //   npm run say -- --voice espeak-es --show-text "Tengo 25 años."   (read as that voice's language)
@@ -10,7 +11,9 @@ import { text as readStdin } from 'node:stream/consumers'
 import { SynthesisPool } from '../speech/workers.js'
 import { Synthesizer } from '../speech/synthesizer.js'
 import { AUDIO_FORMATS, SAMPLE_RATES, createEncoder, defaultRate, encodeChunks, isAudioFormat, isSampleRate, type AudioFormat } from '../audio/encoder.js'
-import { SPEED, read } from '../speech/read.js'
+import { SPEED } from '../speech/read.js'
+import { readInput } from '../speech/read-input.js'
+import { SsmlError } from '../speech/ssml/parse.js'
 import { wavHeader } from '../audio/wav.js'
 import { ConfigError, loadConfig } from '../config.js'
 
@@ -64,14 +67,16 @@ async function main(argv: string[]): Promise<void> {
     const voice = synth.voice(opts.voice)
     if (!voice) throw new UsageError(`unknown voice "${opts.voice}" (see --list-voices)`)
     const text = await inputText(opts.text)
+    const { segments, warnings } = readInput(text, voice, opts.speed, { voices })
+    for (const w of warnings) console.error(`say: ${w}`)
     // How a prompt will be read, before a caller hears it: the words of each segment, as the
     // service makes them for this voice (its language decides how numbers and dates read).
-    if (opts['show-text']) return read(text, voice, opts.speed).forEach((s, i) => console.log(`${i + 1}\t${s.text}`))
+    if (opts['show-text']) return segments.forEach((s, i) => console.log(`${i + 1}\t${s.pause ? `(${s.pause.bleep ? 'bleep' : 'silence'}, ${s.pause.ms} ms)` : s.text}`))
     const outputRate = opts.rate ?? defaultRate(opts.format, voice.sampleRate)
     const encoder = await createEncoder(opts.format, { inputRate: voice.sampleRate, outputRate })
     const out = opts.output ? createWriteStream(opts.output) : process.stdout
     let bytes = 0
-    for await (const chunk of encodeChunks(synth.stream(read(text, voice, opts.speed)), encoder)) {
+    for await (const chunk of encodeChunks(synth.stream(segments, { rate: voice.sampleRate }), encoder)) {
       bytes += chunk.length
       out.write(chunk)
     }
@@ -92,7 +97,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  const known = err instanceof UsageError || err instanceof ConfigError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+  const known = err instanceof UsageError || err instanceof ConfigError || err instanceof SsmlError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
   console.error(`say: ${known ? (err as Error).message : `failed: ${(err as Error).message}`}`)
   if (known) console.error(USAGE)
   process.exitCode = known ? 2 : 1

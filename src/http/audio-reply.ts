@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { contentType, createEncoder, encodeChunks, type AudioFormat, type Encoder } from '../audio/encoder.js'
 import { ApiError } from '../errors.js'
 import { prefetch } from '../speech/prefetch.js'
+import { warnSsml } from './read-text.js'
 import type { Segment } from '../speech/read.js'
 import type { CatalogVoice } from '../store/voice-catalog.js'
 import type { Bill } from '../usage/metering.js'
@@ -16,6 +17,8 @@ export interface AudioRequest {
   text: string
   /** The text, read once by the route. */
   segments: Segment[]
+  /** What SSML asked for that could not be done (a header tells the client). */
+  warnings?: string[]
   voice: CatalogVoice
   format: AudioFormat
   sampleRate: number
@@ -45,7 +48,7 @@ export async function replyWithAudio(app: FastifyInstance, request: FastifyReque
     encoder?.close()
   }
   reply.raw.once('close', onClose)
-  const speech = prefetch(app.synth.stream(p.segments, { signal: controller.signal }), (c) => c.samples.length > 0)
+  const speech = prefetch(app.synth.stream(p.segments, { signal: controller.signal, rate: p.voice.sampleRate }), (c) => c.samples.length > 0)
   try {
     await speech.ready
     const ttfa = performance.now() - started
@@ -85,6 +88,7 @@ export async function replyWithAudio(app: FastifyInstance, request: FastifyReque
       }
     }
   }
+  warnSsml(reply, p.warnings)
   return reply
     .header('content-type', contentType(p.format, p.sampleRate))
     .header('x-sample-rate', p.sampleRate)

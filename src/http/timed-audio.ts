@@ -46,7 +46,7 @@ export async function timedAudio(app: FastifyInstance, request: FastifyRequest, 
   }
   const parts: Uint8Array[] = []
   try {
-    for await (const bytes of encodeChunks(app.synth.stream(p.segments, { signal: controller.signal, words: true }), encoder, { after })) parts.push(bytes)
+    for await (const bytes of encodeChunks(app.synth.stream(p.segments, { signal: controller.signal, words: true, rate }), encoder, { after })) parts.push(bytes)
   } catch (err) {
     encoder.close()
     throw err

@@ -4,9 +4,8 @@ import { Type, type Static } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Config } from '../config.js'
 import { ApiError } from '../errors.js'
-import { nothingToSay } from '../http/audio-reply.js'
 import { E164, errorRef, keySecurity, protectedErrors, VoiceRef } from '../http/schemas.js'
-import { speakable } from '../speech/read.js'
+import { checkSpeakable } from '../http/read-text.js'
 import { CallCapError, applyStatus, attachCallSid, createOutbound, failCall, findCall, isLive, listCalls, type Call } from '../store/calls.js'
 import type { ApiKey } from '../store/keys.js'
 import { CommandError, type LiveInfo } from '../telephony/call-hub.js'
@@ -68,7 +67,8 @@ export default async function callsRoutes(app: FastifyInstance, { config }: { co
   /** Characters spoken on a call count against the key's monthly quota, as in /v1/tts. */
   async function charge(request: FastifyRequest, text: string, voice: string): Promise<void> {
     Object.assign(request.meter!, { voice, format: 'call' })
-    if (!speakable(text)) throw nothingToSay()
+    // Refused here; the call's speaker reads it where the call is held.
+    checkSpeakable(app, text, app.voices.get(voice).info)
     await request.meter!.charge(text)
   }
 
@@ -175,6 +175,7 @@ export default async function callsRoutes(app: FastifyInstance, { config }: { co
     utterance_id: Type.Integer(),
     status: Type.Union(['queued', 'played', 'interrupted', 'ended', 'failed'].map((s) => Type.Literal(s))),
     heard: Type.Optional(Type.String({ description: 'With ?wait=played: the words the caller heard to their end (all of them once played)' })),
+    marks: Type.Optional(Type.Array(Type.String(), { description: 'With ?wait=played and SSML <mark>s: the names of those the caller heard up to' })),
   })
 
   app.post<{ Params: Static<typeof CallSidParam>; Body: Static<typeof SayBody>; Querystring: { wait?: 'played' } }>('/v1/calls/:callSid/say', {
@@ -194,7 +195,7 @@ export default async function callsRoutes(app: FastifyInstance, { config }: { co
     const wait = request.query.wait === 'played'
     const result = await hub.say(callSid, { text: request.body.text, voice, interrupt: request.body.interrupt, wait }).catch(commandError)
     if (!result) throw notLive(callSid)
-    return reply.code(wait ? 200 : 202).send({ utterance_id: result.utterance, status: result.outcome ?? 'queued', heard: result.heard })
+    return reply.code(wait ? 200 : 202).send({ utterance_id: result.utterance, status: result.outcome ?? 'queued', heard: result.heard, marks: result.marks })
   })
 
   app.post<{ Params: Static<typeof CallSidParam> }>('/v1/calls/:callSid/clear', {

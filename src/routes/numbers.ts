@@ -6,8 +6,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Config } from '../config.js'
 import { ApiError } from '../errors.js'
 import { E164, errorRef, keySecurity, protectedErrors, VoiceRef } from '../http/schemas.js'
-import { nothingToSay } from '../http/audio-reply.js'
-import { speakable } from '../speech/read.js'
+import { checkSpeakable } from '../http/read-text.js'
 import { deleteNumber, getNumber, listNumbers, putNumber, type PhoneNumber } from '../store/numbers.js'
 
 const E164Param = Type.Object({ e164: E164('The number in E.164, e.g. +15551234567') })
@@ -47,7 +46,7 @@ export default async function numbersRoutes(app: FastifyInstance, { config }: { 
   }, async (request, reply) => {
     const { greeting, voice_id, barge_in_digit } = request.body
     const voice = app.voices.get(voice_id)
-    if (!speakable(greeting)) throw nothingToSay('greeting')
+    checkSpeakable(app, greeting, voice.info, 'greeting')
     const { number, created } = await putNumber(app.db, { e164: request.params.e164, greeting, voice: voice.slug, bargeInDigit: barge_in_digit ?? null })
     return reply.code(created ? 201 : 200).send(view(number))
   })

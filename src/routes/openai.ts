@@ -76,7 +76,7 @@ export default async function openaiRoutes(app: FastifyInstance, { config }: { c
     }
     const v = resolveVoice(app.voices, voice)
     const out: AudioFormat = format === 'pcm' ? 'pcm16' : (format as 'mp3' | 'wav')
-    const segments = read(input, v.info, speed)
+    const segments = read(input, v.info, speed, { lexicon: app.synth.lexicon })
     return replyWithAudio(app, request, reply, { text: input, segments, voice: v, format: out, sampleRate: out === 'pcm16' ? OPENAI_PCM_RATE : defaultRate(out, v.sampleRate) })
   })
 }

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Config } from '../config.js'
 import { ApiError } from '../errors.js'
 import { AUDIO_FORMATS, defaultRate } from '../audio/encoder.js'
-import { read } from '../speech/read.js'
+import { readText, warnSsml } from '../http/read-text.js'
 import { replyWithAudio, type AudioRequest } from '../http/audio-reply.js'
 import { timedAudio } from '../http/timed-audio.js'
 import { keySecurity, protectedErrors, errorRef, OutputRate, Speed, VoiceRef } from '../http/schemas.js'
@@ -13,7 +13,8 @@ import { keySecurity, protectedErrors, errorRef, OutputRate, Speed, VoiceRef } f
 export function ttsBody(maxTextChars: number) {
   return Type.Object(
     {
-      text: Type.String({ minLength: 1, maxLength: maxTextChars, description: `Text to speak, up to ${maxTextChars} characters` }),
+      text: Type.String({ minLength: 1, maxLength: maxTextChars, description: `Text to speak, up to ${maxTextChars} characters; SSML when its root is <speak>` }),
+      text_type: Type.Optional(Type.Union([Type.Literal('text'), Type.Literal('ssml')], { description: '`ssml` or `text`; unset, SSML when the text starts with <speak>' })),
       voice_id: Type.Optional(VoiceRef),
       format: Type.Optional(Type.Enum(AUDIO_FORMATS, { type: 'string', default: 'wav', description: 'wav, raw little-endian pcm16, G.711 mulaw/alaw, or mp3' })),
       speed: Type.Optional(Speed),
@@ -66,15 +67,20 @@ export default async function ttsRoutes(app: FastifyInstance, { config }: { conf
         ...protectedErrors,
       },
     },
-  }, async (request) => timedAudio(app, request, audioRequest(request.body)))
+  }, async (request, reply) => {
+    const p = audioRequest(request.body)
+    warnSsml(reply, p.warnings)
+    return timedAudio(app, request, p)
+  })
 
   /** The body read once: its voice (the service's default when it names none), segments and output. */
-  function audioRequest({ text, voice_id, format = 'wav', speed = 1, sample_rate }: Static<typeof Body>): AudioRequest {
+  function audioRequest({ text, text_type, voice_id, format = 'wav', speed = 1, sample_rate }: Static<typeof Body>): AudioRequest {
     // No voice_id: the service's default, which an operator may have set to one not installed.
     if (voice_id === undefined && !app.voices.find(config.defaultVoice)) {
       throw new ApiError('voice_not_found', `The default voice "${config.defaultVoice}" (DEFAULT_VOICE) is not installed; GET /v1/voices lists the voices`)
     }
     const voice = app.voices.get(voice_id ?? config.defaultVoice)
-    return { text, segments: read(text, voice.info, speed), voice, format, sampleRate: sample_rate ?? defaultRate(format, voice.sampleRate) }
+    const { segments, warnings } = readText(app, text, voice.info, speed, text_type)
+    return { text, segments, warnings, voice, format, sampleRate: sample_rate ?? defaultRate(format, voice.sampleRate) }
   }
 }

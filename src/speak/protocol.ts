@@ -10,7 +10,7 @@ export type ClientMessage =
 
 /** Why a message was dropped, with the code a Warning carries. */
 export interface Refusal {
-  code: 'INVALID_MESSAGE' | 'UNKNOWN_MESSAGE_TYPE' | 'TEXT_TOO_LONG' | 'RATE_LIMITED' | 'BINARY_NOT_ACCEPTED'
+  code: 'INVALID_MESSAGE' | 'UNKNOWN_MESSAGE_TYPE' | 'TEXT_TOO_LONG' | 'RATE_LIMITED' | 'BINARY_NOT_ACCEPTED' | 'INVALID_SSML' | 'SSML_NOT_DONE'
   description: string
 }
 
@@ -27,6 +27,8 @@ export type ServerMessage =
   | { type: 'Cleared'; sequence_id: number }
   | { type: 'Warning'; description: string; code: string }
   | { type: 'Words'; words: WordTime[] }
+  /** An SSML mark reached: `time` in seconds of audio since the socket opened. */
+  | { type: 'Mark'; name: string; time: number }
 
 const TYPES = new Set(['Speak', 'Flush', 'Clear', 'Close'])
 

@@ -10,6 +10,8 @@ import type { WebSocket, RawData } from 'ws'
 import { createEncoder, encodeChunks, type AudioFormat } from '../audio/encoder.js'
 import { SegmentFeed } from '../speech/segment-feed.js'
 import { TextStream } from '../speech/text-stream.js'
+import { isSsml, readInput } from '../speech/read-input.js'
+import { SsmlError } from '../speech/ssml/parse.js'
 import type { Synthesizer } from '../speech/synthesizer.js'
 import type { Bill } from '../usage/metering.js'
 import type { CatalogVoice } from '../store/voice-catalog.js'
@@ -74,7 +76,7 @@ export class SpeakSession {
     private readonly socket: WebSocket,
     private readonly o: SpeakSessionOptions,
   ) {
-    this.text = new TextStream(o.voice.info, o.speed)
+    this.text = new TextStream(o.voice.info, o.speed, { lexicon: o.synth.lexicon })
     socket.on('message', (data, isBinary) => {
       this.inbox = this.inbox.then(() => this.onMessage(data, isBinary))
     })
@@ -108,6 +110,8 @@ export class SpeakSession {
     if (!this.withinMinute(text.length)) {
       return this.warn({ code: 'RATE_LIMITED', description: `More than ${this.o.limits.charsPerMinute} characters in a minute; the message was dropped` })
     }
+    const ssml = isSsml(text) ? this.readSsml(text) : undefined
+    if (ssml === null) return
     const group = this.openGroup()
     try {
       await group.bill.charge(text)
@@ -115,7 +119,21 @@ export class SpeakSession {
       const quota = err instanceof ApiError && err.code === 'quota_exceeded'
       return this.close(1008, quota ? "this key's monthly character quota is used up" : 'could not charge the text')
     }
-    group.feed.push(...this.text.push(text))
+    // An SSML document is whole in one message: what was buffered before it is spoken first.
+    group.feed.push(...(ssml ? [...this.text.flush(), ...ssml] : this.text.push(text)))
+  }
+
+  /** A Speak whose text is SSML, read; null (and a Warning) when it is bad. */
+  private readSsml(text: string) {
+    try {
+      const { segments, warnings } = readInput(text, this.o.voice.info, this.o.speed, { type: 'ssml', voices: this.o.synth.voices(), lexicon: this.o.synth.lexicon })
+      for (const description of warnings) this.warn({ code: 'SSML_NOT_DONE', description })
+      return segments
+    } catch (err) {
+      if (!(err instanceof SsmlError)) throw err
+      this.warn({ code: 'INVALID_SSML', description: `Invalid SSML at line ${err.line}, column ${err.column}: ${err.reason}; the message was dropped` })
+      return null
+    }
   }
 
   /** Whatever text is buffered is spoken now; with a sequence number, `Flushed` follows its audio. */
@@ -173,7 +191,7 @@ export class SpeakSession {
     const encoder = await createEncoder(format, { inputRate: voice.sampleRate, outputRate: sampleRate })
     const secondsPerSample = 1 / voice.sampleRate
     let segmentStart = this.audioSeconds
-    const after = (chunk: { samples: Int16Array; last: boolean; words?: { word: string; start: number; end: number }[] }) => {
+    const after = (chunk: { samples: Int16Array; last: boolean; words?: { word: string; start: number; end: number }[]; mark?: string }) => {
       this.audioSeconds += chunk.samples.length * secondsPerSample
       g.bill.addAudio(chunk.samples.length * secondsPerSample * 1000)
       if (chunk.samples.length) g.bill.firstAudio(performance.now() - g.since)
@@ -181,10 +199,11 @@ export class SpeakSession {
         const at = segmentStart
         this.send({ type: 'Words', words: chunk.words.map((w) => ({ word: w.word, start: round(at + w.start * secondsPerSample), end: round(at + w.end * secondsPerSample) })) })
       }
+      if (chunk.mark !== undefined && gen === this.generation) this.send({ type: 'Mark', name: chunk.mark, time: round(this.audioSeconds) })
       if (chunk.last) segmentStart = this.audioSeconds
     }
     try {
-      for await (const bytes of encodeChunks(synth.stream(g.feed, { signal, live: true, words: this.o.timestamps }), encoder, { after })) {
+      for await (const bytes of encodeChunks(synth.stream(g.feed, { signal, live: true, words: this.o.timestamps, rate: voice.sampleRate }), encoder, { after })) {
         if (gen !== this.generation || this.ended) return false
         this.sendAudio(bytes)
       }

@@ -15,6 +15,8 @@ export interface SynthesisOptions {
   voice: string
   /** 0.5–2.0; 1 is the voice's natural pace. */
   speed: number
+  /** Pitch change in percent (SSML prosody pitch); only eSpeak NG can change it. */
+  pitch?: number
   signal?: AbortSignal
   /**
    * Also say when each word was spoken (a `SegmentWords` after the audio). Off by default: Flite

@@ -8,9 +8,13 @@ import { Channel } from './channel.js'
 import { SegmentCache, type SegmentAudio } from './segment-cache.js'
 import { SegmentFeed } from './segment-feed.js'
 import { concatSamples } from '../audio/samples.js'
+import { createResampler } from '../audio/resample.js'
+import { applyGain } from '../audio/gain.js'
+import { pauseAudio } from '../audio/pause.js'
 import type { SegmentWords, VoiceInfo, WordTiming } from './engine.js'
 import type { Segment } from './read.js'
 import type { Priority, SynthesisPool } from './workers.js'
+import { Lexicon } from './lexicon.js'
 
 /** A word as it was spoken: its text, its place in the audio and in the input it was read from. */
 export interface SpokenWord {
@@ -34,6 +38,8 @@ export interface SpeechChunk {
   final: boolean
   /** On a segment's last chunk: its words, in the order spoken. */
   words?: SpokenWord[]
+  /** On the last chunk of a mark's segment (it has no audio): the SSML mark reached here. */
+  mark?: string
 }
 
 export interface SynthesizerOptions {
@@ -48,6 +54,11 @@ export interface StreamOptions {
   live?: boolean
   /** Each segment's last chunk carries its words' timings (they cost Flite a second, cheap run). */
   words?: boolean
+  /**
+   * Every segment's audio at this rate (SSML can give a few words to a voice of another language
+   * and rate); default: each segment at its own voice's rate.
+   */
+  rate?: number
 }
 
 /** A segment names a voice the engines no longer have (removed by a reload since it was read). */
@@ -72,8 +83,16 @@ export function spokenWords(segment: Segment, timings: WordTiming[]): SpokenWord
   })
 }
 
+/** Word times moved to another sample rate. */
+const rescale = (words: WordTiming[], ratio: number): WordTiming[] => words.map((w) => ({ ...w, start: Math.round(w.start * ratio), end: Math.round(w.end * ratio) }))
+
 export class Synthesizer {
   readonly cache: SegmentCache
+  /**
+   * This instance's pronunciation lexicon. Reading happens before synthesis, but every front door
+   * that reads holds the synthesizer, and like the voices the lexicon changes while it runs.
+   */
+  readonly lexicon = new Lexicon()
   private byId: Map<string, VoiceInfo>
   /** Bumped on a reload, so that audio made by a replaced model is not cached after it. */
   private generation = 0
@@ -106,7 +125,7 @@ export class Synthesizer {
     return this.byId.get(id)
   }
 
-  async *stream(source: readonly Segment[] | SegmentFeed, { signal, live = false, words: timed = false }: StreamOptions = {}): AsyncGenerator<SpeechChunk> {
+  async *stream(source: readonly Segment[] | SegmentFeed, { signal, live = false, words: timed = false, rate }: StreamOptions = {}): AsyncGenerator<SpeechChunk> {
     const feed = source instanceof SegmentFeed ? source : SegmentFeed.of(source)
     const lookahead = this.options.lookahead ?? 2
     const priority = (i: number): Priority => (live ? 'live' : i === 0 ? 'high' : 'normal')
@@ -116,7 +135,7 @@ export class Synthesizer {
     const jobs: (Job | undefined)[] = []
     const start = (j: number) => {
       const part = feed.peek(j)
-      if (part && !jobs[j]) jobs[j] = this.job(part, priority(j), timed, controller.signal)
+      if (part && !jobs[j]) jobs[j] = part.pause ? [pauseAudio(part.pause.ms, part.voice.sampleRate, part.pause.bleep)] : this.job(part, priority(j), timed, controller.signal)
     }
     // Look-ahead starts once segment `playing` has audio, so it never competes with the first
     // segment for a core while the listener is still waiting for the first sound.
@@ -133,6 +152,9 @@ export class Synthesizer {
         if (!this.byId.has(part.voice.id)) throw new UnknownVoiceError(`no voice "${part.voice.id}"`)
         start(i)
         let words: WordTiming[] = []
+        const from = part.voice.sampleRate
+        const resampler = rate && rate !== from ? createResampler(from, rate) : undefined
+        const level = (samples: Int16Array) => applyGain(samples, part.gain ?? 0)
         for await (const item of jobs[i]!) {
           if (isWords(item)) {
             words = item.words
@@ -142,12 +164,13 @@ export class Synthesizer {
             playing = i
             ahead()
           }
-          yield { samples: item, segment: i, last: false, final: false }
+          yield { samples: level(resampler ? resampler.push(item) : item), segment: i, last: false, final: false }
         }
         jobs[i] = undefined
         playing = i
         const known = feed.done && i === feed.length - 1
-        yield { samples: new Int16Array(0), segment: i, last: true, final: known, words: timed ? spokenWords(part, words) : undefined }
+        const spoken = timed ? spokenWords(part, resampler ? rescale(words, rate! / from) : words) : undefined
+        yield { samples: level(resampler?.flush() ?? new Int16Array(0)), segment: i, last: true, final: known, words: spoken, mark: part.pause?.mark }
         if (!known && (await feed.at(i + 1)) === undefined) yield { samples: new Int16Array(0), segment: i, last: true, final: true }
       }
       finished = true
@@ -165,8 +188,8 @@ export class Synthesizer {
    * cached when complete. An entry made without words does not serve a request for them; the
    * entry made with them then serves both.
    */
-  private job({ text, voice, speed }: Segment, priority: Priority, words: boolean, signal: AbortSignal): Job {
-    const key = `${voice.id}\u0000${speed}\u0000${text}`
+  private job({ text, voice, speed, pitch = 0 }: Segment, priority: Priority, words: boolean, signal: AbortSignal): Job {
+    const key = `${voice.id}\u0000${speed}\u0000${pitch}\u0000${text}`
     const hit = this.cache.get(key, words)
     if (hit) return [hit.samples, { words: hit.words ?? [] }]
     const channel = new Channel<Int16Array | SegmentWords>()
@@ -175,7 +198,7 @@ export class Synthesizer {
     const generation = this.generation
     void (async () => {
       try {
-        for await (const item of this.pool.synthesize({ engine: voice.engine, voice: voice.id, text, speed, words }, { signal, priority })) {
+        for await (const item of this.pool.synthesize({ engine: voice.engine, voice: voice.id, text, speed, pitch, words }, { signal, priority })) {
           if (isWords(item)) made.words = item.words
           else pieces.push(item)
           channel.push(item)

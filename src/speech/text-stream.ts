@@ -7,8 +7,7 @@
 // last word may still be growing, and a sentence's end depends on the next word: "Dr. Smith",
 // "U.S. and"). Text is read again only when it could have completed a segment (clause punctuation
 // followed by more, a long enough first clause, a full segment's length), not on every token.
-import { read, type Segment } from './read.js'
-import type { SegmentOptions } from './segment.js'
+import { read, type ReadOptions, type Segment } from './read.js'
 import type { VoiceInfo } from './engine.js'
 
 const MAY_END = /[.,;:!?…。！？，、；：—–]["'”’»)\]}]*\s+\S/u
@@ -29,7 +28,7 @@ export class TextStream {
   constructor(
     private voice: VoiceInfo,
     private readonly speed: number,
-    private readonly options: SegmentOptions = {},
+    private readonly options: Omit<ReadOptions, 'offset'> = {},
   ) {}
 
   /** Characters received and not yet handed out as segments. */

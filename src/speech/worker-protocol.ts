@@ -22,6 +22,8 @@ export interface SynthJob {
   voice: string
   text: string
   speed: number
+  /** Pitch change in percent (SSML); engines that cannot change pitch leave it. */
+  pitch?: number
   /** Send the segment's words (a `words` reply) before `done`. */
   words?: boolean
 }

@@ -54,7 +54,7 @@ async function handle(request: WorkerRequest): Promise<void> {
       return send({ type: 'result', id, value: (await getEspeak()).phonemize(request.text, request.voice) })
     }
     case 'synth': {
-      const options = { voice: request.voice, speed: request.speed, words: request.words }
+      const options = { voice: request.voice, speed: request.speed, pitch: request.pitch, words: request.words }
       if (request.engine === 'flite') {
         const { samples, words } = getFlite().synthesizeSync(request.text, options)
         sendChunk(id, samples)

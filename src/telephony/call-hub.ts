@@ -23,9 +23,10 @@ export interface SayArgs {
 
 export interface SayResult {
   utterance: number
-  /** With `wait`: how it went, and the words the caller heard to their end. */
+  /** With `wait`: how it went, and the words the caller heard to their end (and SSML marks reached). */
   outcome?: Outcome
   heard?: string
+  marks?: string[]
 }
 
 export interface LiveInfo {
@@ -57,7 +58,7 @@ type Op = keyof Results
 type Command = { id: string; from: string; callSid: string } & ({ op: 'say'; say: SayArgs } | { op: Exclude<Op, 'say'> })
 type Ack = { id: string; kind: 'ack'; result?: Results[Op]; error?: { code: CommandError['code']; message: string } }
 /** After a `say` with `wait`: how the speech went. */
-type Done = { id: string; kind: 'done'; result: { outcome: Outcome; heard?: string } }
+type Done = { id: string; kind: 'done'; result: { outcome: Outcome; heard?: string; marks?: string[] } }
 type Reply = Ack | Done
 
 interface Waiting {
@@ -113,7 +114,7 @@ export class CallHub {
     const session = this.sessions.get(callSid)
     if (session) {
       const u = this.sayHere(session, args)
-      return args.wait ? { utterance: u.id, outcome: await u.done, heard: u.heard() } : { utterance: u.id }
+      return args.wait ? { utterance: u.id, outcome: await u.done, ...u.heard() } : { utterance: u.id }
     }
     return this.remote(callSid, { op: 'say', say: args })
   }
@@ -247,7 +248,7 @@ export class CallHub {
         case 'say': {
           const u = this.sayHere(session, c.say)
           answer({ kind: 'ack', result: { utterance: u.id } })
-          if (c.say.wait) void u.done.then((outcome) => answer({ kind: 'done', result: { outcome, heard: u.heard() } }))
+          if (c.say.wait) void u.done.then((outcome) => answer({ kind: 'done', result: { outcome, ...u.heard() } }))
           return
         }
         case 'clear':

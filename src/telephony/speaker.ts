@@ -6,7 +6,9 @@ import { createEncoder, encodeChunks } from '../audio/encoder.js'
 import { createFramer, FRAME_BYTES } from '../audio/frames.js'
 import type { VoiceInfo } from '../speech/engine.js'
 import { prefetch, type Prefetched } from '../speech/prefetch.js'
-import { read, type Segment } from '../speech/read.js'
+import type { Segment } from '../speech/read.js'
+import { readInput } from '../speech/read-input.js'
+import { SsmlError } from '../speech/ssml/parse.js'
 import type { SpeechChunk, SpokenWord, Synthesizer } from '../speech/synthesizer.js'
 import { FRAME_MS, type DropReason, type Playout } from './playout.js'
 
@@ -27,6 +29,9 @@ export class Utterance {
   startFrame: number | null = null
   private readonly words: { word: string; endMs: number }[] = []
   private heardWords: string[] = []
+  /** SSML marks, where they fall in the utterance's audio; those heard once it is settled. */
+  private readonly marks: { name: string; atMs: number }[] = []
+  private heardMarks: string[] = []
   private resolve!: (o: Outcome) => void
   private settled = false
 
@@ -45,9 +50,13 @@ export class Utterance {
     for (const w of words) this.words.push({ word: w.word, endMs: offsetMs + (w.end / rate) * 1000 })
   }
 
-  /** The words the caller heard to their end. */
-  heard(): string {
-    return this.heardWords.join(' ')
+  addMark(name: string, atMs: number): void {
+    this.marks.push({ name, atMs })
+  }
+
+  /** The words the caller heard to their end, and the SSML marks reached (when it had any). */
+  heard(): { heard: string; marks?: string[] } {
+    return { heard: this.heardWords.join(' '), ...(this.marks.length ? { marks: this.heardMarks } : {}) }
   }
 
   settle(o: Outcome): void {
@@ -55,6 +64,7 @@ export class Utterance {
     this.settled = true
     const playedMs = this.startFrame === null ? 0 : (this.playout.framesPlayed - this.startFrame) * FRAME_MS
     this.heardWords = this.words.filter((w) => o === 'played' || w.endMs <= playedMs).map((w) => w.word)
+    this.heardMarks = this.marks.filter((m) => o === 'played' || m.atMs <= playedMs).map((m) => m.name)
     this.resolve(o)
   }
 }
@@ -113,8 +123,8 @@ export class Speaker {
   /** Starts synthesis now for speech expected shortly (a call's greeting while its stream is checked). */
   prepare(text: string, voice: VoiceInfo): void {
     const controller = new AbortController()
-    const segments = read(text, voice)
-    this.prepared = { text, voice, segments, controller, speech: this.synthesize(segments, controller.signal) }
+    const segments = this.read(text, voice)
+    this.prepared = { text, voice, segments, controller, speech: this.synthesize(segments, voice, controller.signal) }
   }
 
   /** With `timed`, the utterance learns which words the caller heard (word timings cost Flite a cheap second run). */
@@ -136,8 +146,20 @@ export class Speaker {
     for (const u of this.queue.splice(0)) u.settle(outcome)
   }
 
-  private synthesize(segments: Segment[], signal: AbortSignal, words = false): Prefetched<SpeechChunk> {
-    return prefetch(this.d.synth.stream(segments, { signal, live: true, words }))
+  /** Text or SSML. The routes refuse bad SSML; a bad greeting set before that (CALL_GREETING) is read as text. */
+  private read(text: string, voice: VoiceInfo): Segment[] {
+    const options = { voices: this.d.synth.voices(), lexicon: this.d.synth.lexicon }
+    try {
+      return readInput(text, voice, 1, options).segments
+    } catch (err) {
+      if (!(err instanceof SsmlError)) throw err
+      this.d.warn({ err: { message: err.message } }, 'bad SSML on a call, read as text')
+      return readInput(text, voice, 1, { ...options, type: 'text' }).segments
+    }
+  }
+
+  private synthesize(segments: Segment[], voice: VoiceInfo, signal: AbortSignal, words = false): Prefetched<SpeechChunk> {
+    return prefetch(this.d.synth.stream(segments, { signal, live: true, words, rate: voice.sampleRate }))
   }
 
   /** The prepared speech if it is this utterance's; otherwise it is cancelled. */
@@ -172,10 +194,10 @@ export class Speaker {
   private async speak(u: Utterance, gen: number, signal: AbortSignal): Promise<void> {
     const { playout } = this.d
     const prepared = this.takePrepared(u, signal)
-    const segments = prepared?.segments ?? read(u.text, u.voice)
+    const segments = prepared?.segments ?? this.read(u.text, u.voice)
     if (segments.length === 0) return u.settle('played')
     // Synthesis first: the encoder is built while the engine works on the first segment.
-    const speech = prepared?.speech ?? this.synthesize(segments, signal, u.timed)
+    const speech = prepared?.speech ?? this.synthesize(segments, u.voice, signal, u.timed)
     const encoder = await createEncoder('mulaw', { inputRate: u.voice.sampleRate, outputRate: 8000 })
     const framer = createFramer(FRAME_BYTES)
     const stale = () => gen !== playout.generation || !this.d.live()
@@ -191,6 +213,7 @@ export class Speaker {
     const after = (chunk: SpeechChunk) => {
       audioMs += (chunk.samples.length / u.voice.sampleRate) * 1000
       if (chunk.words) u.addWords(chunk.words, segmentMs, u.voice.sampleRate)
+      if (chunk.mark !== undefined) u.addMark(chunk.mark, audioMs)
       if (chunk.last) segmentMs = audioMs
       if (stale()) return false
       // Draining: this segment is complete; the rest of the text is not started.

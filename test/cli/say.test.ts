@@ -28,6 +28,19 @@ describe('npm run say', () => {
     expect(Number(soxi.stdout)).toBeCloseTo(wav.samples.length / 16000, 2)
   })
 
+  it('speaks SSML (a 2 s break is 2 s more audio), and stops at bad SSML saying where', () => {
+    const length = (text: string) => {
+      const out = join(dir, 'ssml.wav')
+      const run = say(['--voice', 'slt', '-o', out, text])
+      expect(run.status, run.stderr).toBe(0)
+      return parseWav(readFileSync(out)).samples.length / 16000
+    }
+    expect(length('<speak>Hello <break time="2s"/>there</speak>') - length('<speak>Hello <break time="0s"/>there</speak>')).toBeCloseTo(2, 2)
+    const bad = say(['--voice', 'slt', '-o', join(dir, 'bad.wav'), '<speak>\n<break time="x"/></speak>'])
+    expect(bad.status).toBe(2)
+    expect(bad.stderr).toMatch(/line 2, column \d+/)
+  })
+
   it('reads the text from standard input and writes raw μ-law at 8 kHz', () => {
     const out = join(dir, 'code.ulaw')
     const run = say(['--voice', 'kal16', '--format', 'mulaw', '--rate', '8000', '-o', out], 'Your code is 4 2 7 1.')

@@ -68,6 +68,9 @@ const KEYED: Record<string, Keyed> = {
   'GET /v1/keys/:id/usage': { scope: 'admin', path: '/v1/keys/00000000-0000-4000-8000-000000000000/usage', admitted: 404 },
   // An endless event stream once admitted: the suite reads its status and lets it go.
   'GET /v1/calls/events': { scope: 'calls', path: '/v1/calls/events', admitted: 200 },
+  'PUT /v1/lexicon/:language/:grapheme': { scope: 'admin', path: '/v1/lexicon/en/Acme', body: { alias: 'Ack me' }, admitted: 200 },
+  'GET /v1/lexicon': { scope: 'admin', path: '/v1/lexicon?language=en', admitted: 200 },
+  'DELETE /v1/lexicon/:language/:grapheme': { scope: 'admin', path: '/v1/lexicon/en/nothing-here', admitted: 404 },
 }
 
 // Unknown and revoked keys count as failed authentications from this one address; the limit on
@@ -164,8 +167,8 @@ describe.each(ROUTES)('$route', (route) => {
     const ways: Array<Record<string, string>> = [{ 'x-api-key': key }, { authorization: `Bearer ${key}` }, { 'x-api-key': admin }]
     for (const headers of ways) {
       const res = await call(route, headers)
-      // The PUT makes the number the first time (201) and changes it after (200).
-      expect(route.route === 'PUT /v1/numbers/:e164' ? [200, 201] : [route.admitted]).toContain(res.status)
+      // A PUT makes the number or entry the first time (201) and changes it after (200).
+      expect(route.route.startsWith('PUT ') ? [200, 201] : [route.admitted]).toContain(res.status)
       await res.body?.cancel()
     }
   })

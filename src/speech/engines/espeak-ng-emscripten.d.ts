@@ -7,6 +7,7 @@ declare module '@echogarden/espeak-ng-emscripten' {
   export interface EspeakNGWorker {
     set_voice(name: string): number
     set_rate(wpm: number): void
+    set_pitch(pitch: number): void
     get_voices(index: number): EspeakVoiceStruct
     list_voices(): { name: string; identifier: string; languages: { priority: number; name: string }[] }[]
     /** Calls back with each piece of audio; returning true stops the synthesis. */

@@ -5,10 +5,13 @@
 import type { EspeakModule, EspeakNGWorker } from '@echogarden/espeak-ng-emscripten'
 import type { Engine, SegmentWords, SynthesisOptions, VoiceInfo, WordTiming } from '../engine.js'
 import { msToSamples, spanAt, wordSpans } from './words.js'
+import { IPA_CLOSE, IPA_OPEN, ipaToEspeak } from '../ssml/phonemes.js'
 
 const SAMPLE_RATE = 22050
 /** eSpeak's own default pace, in words per minute; `speed` scales it. */
 const BASE_WPM = 175
+/** eSpeak's default pitch on its 0–100 scale; SSML's percentages move it. */
+const BASE_PITCH = 50
 const GENDERS = { 1: 'male', 2: 'female' } as const
 
 /** Slug of an eSpeak voice: `espeak-` and its main language, e.g. `espeak-en-us`. */
@@ -59,9 +62,10 @@ export class EspeakEngine implements Engine {
    * option). `onChunk` returning true stops the synthesis (the request
    * was cancelled).
    */
-  synthesizeEach(segment: string, { voice, speed }: SynthesisOptions, onChunk: (chunk: Int16Array) => boolean | void): WordTiming[] {
+  synthesizeEach(segment: string, { voice, speed, pitch = 0 }: SynthesisOptions, onChunk: (chunk: Int16Array) => boolean | void): WordTiming[] {
     this.select(voice)
     this.worker.set_rate(Math.round(BASE_WPM * speed))
+    this.worker.set_pitch(Math.round(Math.min(100, Math.max(0, BASE_PITCH * (1 + pitch / 100)))))
     let stopped = false
     let samples = 0
     const { text, origin } = escapeMarkup(segment)
@@ -112,17 +116,24 @@ function bcp47(language: string): string {
 const ESCAPES: Record<string, string> = { '&': ' and ', '<': ' ', '>': ' ' }
 
 /**
- * eSpeak reads `<` and `&` as markup in some modes; text is always text here. `origin` gives, for
- * each code point of the escaped text (eSpeak counts code points), its UTF-16 offset in `text`.
+ * eSpeak reads `<` and `&` as markup in some modes; text is always text here. IPA from an SSML
+ * phoneme becomes eSpeak's phoneme input (`[[…]]`). `origin` gives, for each code point of the
+ * escaped text (eSpeak counts code points), its UTF-16 offset in `text`.
  */
 function escapeMarkup(text: string): { text: string; origin: number[] } {
   let escaped = ''
   const origin: number[] = []
   let offset = 0
-  for (const char of text) {
-    const out = ESCAPES[char] ?? char
+  let ipa: { at: number; text: string } | null = null
+  const put = (out: string, at: number) => {
     escaped += out
-    for (const _ of out) origin.push(offset)
+    for (const _ of out) origin.push(at)
+  }
+  for (const char of text) {
+    if (char === IPA_OPEN) ipa = { at: offset, text: '' }
+    else if (char === IPA_CLOSE && ipa) put(`[[${ipaToEspeak(ipa.text)}]]`, ipa.at), (ipa = null)
+    else if (ipa) ipa.text += char
+    else put(ESCAPES[char] ?? char, offset)
     offset += char.length
   }
   return { text: escaped, origin }

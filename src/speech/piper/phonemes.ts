@@ -5,6 +5,7 @@
 //  - each sentence becomes `^ _ p1 _ p2 _ … pn _ $`: BOS, the pad after BOS and after every
 //    phoneme, EOS. Phonemes missing from the voice's map are skipped, as Piper skips them.
 import { BOS, EOS, PAD } from './config.js'
+import { IPA_CLOSE, IPA_OPEN } from '../ssml/phonemes.js'
 
 /** IPA of one clause from eSpeak NG; clauses eSpeak finds inside it may come back on several lines. */
 export type Phonemize = (clause: string) => string
@@ -20,7 +21,7 @@ export function espeakPhonemes(text: string, phonemize: Phonemize): string[][] {
   for (let i = 0; i < parts.length; i += 2) {
     const words = parts[i]
     const punctuation = parts[i + 1] ?? ''
-    const ipa = words.trim() ? phonemize(words.trim()).replace(/\([^)]*\)/g, '').split(/\s*\n\s*/).filter(Boolean).join(' ') : ''
+    const ipa = words.trim() ? withGivenIpa(words.trim(), phonemize) : ''
     current.push(...codePoints(ipa))
     const mark = punctuation.at(-1) ?? ''
     if (mark === '.' || mark === '?' || mark === '!') {
@@ -33,6 +34,15 @@ export function espeakPhonemes(text: string, phonemize: Phonemize): string[][] {
   }
   if (current.some((p) => p !== ' ')) sentences.push(current)
   return sentences.filter((s) => s.some((p) => /\p{L}/u.test(p)))
+}
+
+const GIVEN = new RegExp(`${IPA_OPEN}([^${IPA_CLOSE}]*)${IPA_CLOSE}`)
+
+/** eSpeak's IPA of the words, and IPA an SSML phoneme gave, as it was given, in their place. */
+function withGivenIpa(words: string, phonemize: Phonemize): string {
+  const parts = words.split(GIVEN)
+  const read = (text: string) => (text.trim() ? phonemize(text.trim()).replace(/\([^)]*\)/g, '').split(/\s*\n\s*/).filter(Boolean).join(' ') : '')
+  return parts.map((part, i) => (i % 2 ? part : read(part))).filter(Boolean).join(' ')
 }
 
 /** Phonemes of a `text`-type voice: the text itself, lower-cased and decomposed, as one sentence. */

@@ -4,7 +4,7 @@
 
 import { cardinal, ordinal, pluralWords, year } from './numbers.js'
 
-const MONTHS = [
+export const MONTHS = [
   'January', 'February', 'March', 'April', 'May', 'June',
   'July', 'August', 'September', 'October', 'November', 'December',
 ]

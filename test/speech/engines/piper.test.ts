@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { PiperEngine, toPcm16 } from '../../../src/speech/engines/piper.js'
 import { EspeakEngine } from '../../../src/speech/engines/espeak.js'
 import { phonemeIds } from '../../../src/speech/piper/phonemes.js'
+import { IPA_CLOSE, IPA_OPEN } from '../../../src/speech/ssml/phonemes.js'
 import { PHONEME_ID_MAP, SAMPLES_PER_ID, decodeIds, piperConfig, testModel, writeVoice } from '../../helpers/piper-model.js'
 
 const id = (symbol: string) => PHONEME_ID_MAP[symbol][0]
@@ -69,6 +70,13 @@ describe('piper engine', () => {
     const chunks = await collect(engine.synthesize(text, { voice: 'piper-en-us-test-x-low', speed: 1 }))
     expect(chunks.map((c) => decodeIds(c))).toEqual(expected)
     expect(chunks[0].length).toBe(expected[0].length * SAMPLES_PER_ID)
+  })
+
+  it('speaks IPA an SSML phoneme gave as it is given: those phonemes, in place', async () => {
+    const text = `Say ${IPA_OPEN}təmˈɑːtoʊ${IPA_CLOSE} now.`
+    const expected = phonemeIds([...espeak.phonemize('Say', 'espeak-en-us'), ' ', ...'təmˈɑːtoʊ'.normalize('NFD'), ' ', ...espeak.phonemize('now', 'espeak-en-us'), '.'], map)
+    const [chunk] = await collect(engine.synthesize(text, { voice: 'piper-en-us-test-x-low', speed: 1 }))
+    expect(decodeIds(chunk)).toEqual(expected)
   })
 
   it('divides the length scale by the speed, from the config value', async () => {

@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest'
 import { espeakPhonemes, phonemeIds } from '../../../src/speech/piper/phonemes.js'
 import { PHONEME_ID_MAP } from '../../helpers/piper-model.js'
+import { IPA_CLOSE, IPA_OPEN } from '../../../src/speech/ssml/phonemes.js'
 
 const id = (symbol: string) => PHONEME_ID_MAP[symbol][0]
 const map = new Map(Object.entries(PHONEME_ID_MAP))
@@ -27,5 +28,12 @@ describe('piper phoneme ids', () => {
     const clauses: string[] = []
     espeakPhonemes('pi is 3.14 roughly.', (c) => (clauses.push(c), 'x'))
     expect(clauses).toEqual(['pi is 3.14 roughly'])
+  })
+
+  it('takes IPA an SSML phoneme gave as it is, in its place among the words eSpeak phonemizes', () => {
+    const clauses: string[] = []
+    const phonemize = (clause: string) => (clauses.push(clause), ({ say: 'sˈeɪ', 'now please': 'nˈaʊ plˈiːz' })[clause] ?? '?')
+    expect(espeakPhonemes(`say ${IPA_OPEN}təmˈɑːtoʊ${IPA_CLOSE} now please.`, phonemize)).toEqual([[...'sˈeɪ təmˈɑːtoʊ nˈaʊ plˈiːz'.normalize('NFD'), '.']])
+    expect(clauses).toEqual(['say', 'now please'])
   })
 })
