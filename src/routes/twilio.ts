@@ -82,9 +82,10 @@ export default async function twilioRoutes(app: FastifyInstance, { config }: { c
       from: b.From ?? null,
       to: b.To ?? null,
       status: isCallStatus(b.CallStatus) ? b.CallStatus : 'ringing',
-      text: number?.greeting ?? config.calls.greeting,
+      text: number?.agent ? (number.agent.welcome_greeting ?? null) : (number?.greeting ?? config.calls.greeting),
       voice: voice?.slug ?? config.calls.defaultVoice,
       bargeInDigit: digit === 'none' ? null : digit,
+      agent: number?.agent ?? null,
     })
     reply.type('text/xml; charset=utf-8')
     if (!isLive(call)) return hangupTwiml()
@@ -119,6 +120,6 @@ export default async function twilioRoutes(app: FastifyInstance, { config }: { c
       }
     },
   }, (socket, request) => {
-    openCallSession(socket, { db: app.db, synth: app.synth, hub, hints, tokenKey: key!, metrics, calls: config.calls, log: request.log })
+    openCallSession(socket, { db: app.db, synth: app.synth, hub, hints, tokenKey: key!, metrics, calls: config.calls, api: app.telephony.api, log: request.log })
   })
 }
