@@ -7,6 +7,7 @@ import { createFramer, FRAME_BYTES } from '../audio/frames.js'
 import type { VoiceInfo } from '../speech/engine.js'
 import { prefetch, type Prefetched } from '../speech/prefetch.js'
 import { read, type Segment } from '../speech/read.js'
+import type { SegmentFeed } from '../speech/segment-feed.js'
 import type { SpeechChunk, SpokenWord, Synthesizer } from '../speech/synthesizer.js'
 import { FRAME_MS, type DropReason, type Playout } from './playout.js'
 
@@ -28,7 +29,8 @@ export class Utterance {
   private readonly words: { word: string; endMs: number }[] = []
   private heardWords: string[] = []
   private resolve!: (o: Outcome) => void
-  private settled = false
+  /** It has played, been cut short, failed or its call ended. */
+  settled = false
 
   constructor(
     readonly id: number,
@@ -36,6 +38,8 @@ export class Utterance {
     readonly voice: VoiceInfo,
     private readonly playout: Playout,
     readonly timed: boolean,
+    /** Segments still arriving (an agent's reply as it is written); `text` is then empty. */
+    readonly feed?: SegmentFeed,
   ) {
     this.done = new Promise((r) => (this.resolve = r))
   }
@@ -48,6 +52,16 @@ export class Utterance {
   /** The words the caller heard to their end. */
   heard(): string {
     return this.heardWords.join(' ')
+  }
+
+  /**
+   * What had played of this utterance once the call had played `frame` frames: the words heard to
+   * their end, and its audio in ms. For the utterance now playing (its frames are the last sent).
+   */
+  heardBy(frame: number): { text: string; ms: number } {
+    const frames = this.startFrame === null ? 0 : Math.min(Math.max(0, frame - this.startFrame), this.playout.framesSent - this.startFrame)
+    const ms = frames * FRAME_MS
+    return { text: this.words.filter((w) => w.endMs <= ms).map((w) => w.word).join(' '), ms }
   }
 
   settle(o: Outcome): void {
@@ -85,7 +99,9 @@ export class Speaker {
   /** Shutting down: no new segment starts once the current one is complete. */
   draining = false
   private readonly queue: Utterance[] = []
-  private current: Utterance | null = null
+  private playing: Utterance | null = null
+  /** Utterances with frames sent and not yet settled: what the caller may be hearing. */
+  private sounding: Utterance[] = []
   private pumping = false
   private nextId = 1
   private controller = new AbortController()
@@ -98,7 +114,20 @@ export class Speaker {
   ) {}
 
   get speaking(): boolean {
-    return this.current !== null
+    return this.playing !== null
+  }
+
+  /** The utterance being spoken, if any. */
+  get current(): Utterance | null {
+    return this.playing
+  }
+
+  /** The utterance the caller was hearing once the call had played `frame` frames; null for silence. */
+  audibleAt(frame: number): Utterance | null {
+    this.sounding = this.sounding.filter((u) => !u.settled)
+    let heard: Utterance | null = null
+    for (const u of this.sounding) if (u.startFrame! <= frame) heard = u
+    return heard ?? this.sounding[0] ?? null
   }
 
   get queued(): number {
@@ -113,9 +142,9 @@ export class Speaker {
   }
 
   /** With `timed`, the utterance learns which words the caller heard (word timings cost Flite a cheap second run). */
-  say(text: string, voice: VoiceInfo, timed = false): Utterance {
+  say(text: string, voice: VoiceInfo, timed = false, feed?: SegmentFeed): Utterance {
     if (this.queue.length >= this.d.maxQueued) throw new QueueFullError('too much speech is queued on this call')
-    const u = new Utterance(this.nextId++, text, voice, this.d.playout, timed)
+    const u = new Utterance(this.nextId++, text, voice, this.d.playout, timed, feed)
     this.queue.push(u)
     void this.pump()
     return u
@@ -127,11 +156,13 @@ export class Speaker {
     this.controller = new AbortController()
     this.prepared?.controller.abort()
     this.prepared = null
-    this.current?.settle(outcome)
+    // A reply still being written waits on its feed, not on the synthesis the abort stops.
+    for (const u of [this.playing, ...this.queue]) u?.feed?.end()
+    this.playing?.settle(outcome)
     for (const u of this.queue.splice(0)) u.settle(outcome)
   }
 
-  private synthesize(segments: Segment[], signal: AbortSignal, words = false): Prefetched<SpeechChunk> {
+  private synthesize(segments: Segment[] | SegmentFeed, signal: AbortSignal, words = false): Prefetched<SpeechChunk> {
     return prefetch(this.d.synth.stream(segments, { signal, live: true, words }))
   }
 
@@ -153,13 +184,13 @@ export class Speaker {
     this.pumping = true
     try {
       for (let u = this.queue.shift(); u && this.d.live() && !this.draining; u = this.queue.shift()) {
-        this.current = u
+        this.playing = u
         await this.speak(u, this.d.playout.generation, this.controller.signal)
-        this.current = null
+        this.playing = null
       }
     } finally {
       this.pumping = false
-      this.current = null
+      this.playing = null
       this.onIdle()
     }
   }
@@ -167,8 +198,8 @@ export class Speaker {
   private async speak(u: Utterance, gen: number, signal: AbortSignal): Promise<void> {
     const { playout } = this.d
     const prepared = this.takePrepared(u, signal)
-    const segments = prepared?.segments ?? read(u.text, u.voice)
-    if (segments.length === 0) return u.settle('played')
+    const segments = u.feed ?? prepared?.segments ?? read(u.text, u.voice)
+    if (segments.length === 0 && !u.feed) return u.settle('played')
     // Synthesis first: the encoder is built while the engine works on the first segment.
     const speech = prepared?.speech ?? this.synthesize(segments, signal, u.timed)
     const encoder = await createEncoder('mulaw', { inputRate: u.voice.sampleRate, outputRate: 8000 })
@@ -176,7 +207,10 @@ export class Speaker {
     const stale = () => gen !== playout.generation || !this.d.live()
     const send = async (frame: Uint8Array) => {
       if (!(await playout.room(stale))) return false
-      u.startFrame ??= playout.framesSent
+      if (u.startFrame === null) {
+        u.startFrame = playout.framesSent
+        this.sounding.push(u)
+      }
       this.d.sendMedia(Buffer.from(frame.buffer, frame.byteOffset, FRAME_BYTES).toString('base64'))
       playout.sent()
       return true
