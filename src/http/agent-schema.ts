@@ -14,7 +14,7 @@ export const AgentSchema = Type.Object({
   forward_audio: Type.Optional(Type.Boolean({ description: 'Send the caller\'s audio to the app in `audio` messages' })),
   custom_parameters: Type.Optional(Type.Record(Type.String({ maxLength: 100 }), Type.String({ maxLength: 1000 }), { maxProperties: 50 })),
   vad: Type.Optional(Type.Object({
-    aggressiveness: Type.Optional(Type.Integer({ minimum: 0, maximum: 3 })),
+    aggressiveness: Type.Optional(Type.Integer({ minimum: 0, maximum: 3, description: 'WebRTC VAD: 0 takes the most for speech, 3 (the default) the least' })),
     start_ms: Type.Optional(Type.Integer({ minimum: 60, maximum: 2000, description: 'Speech this long is a barge-in (200)' })),
     stop_ms: Type.Optional(Type.Integer({ minimum: 100, maximum: 5000, description: 'Silence this long ends the caller\'s turn (600)' })),
   }, { additionalProperties: false })),

@@ -53,6 +53,8 @@ describe('VoiceActivity', () => {
     expect(await run([...silence(20), ...burst.slice(0, 7), ...silence(50)])).toEqual([])
     expect(await run([...silence(20), ...noise, ...silence(20)])).toEqual([])
     expect(await run(silence(200))).toEqual([])
+    // One after the other, as a line carries them: the detector has heard sound before the noise.
+    expect(await run([...silence(20), ...burst.slice(0, 7), ...silence(20), ...noise, ...silence(20)])).toEqual([])
   })
 
   it('takes its thresholds from the settings', async () => {

@@ -29,7 +29,8 @@ export interface AgentSettings {
   apology?: string
 }
 
-export const VAD_DEFAULTS: Required<VadSettings> = { aggressiveness: 2, start_ms: 200, stop_ms: 600 }
+/** Aggressiveness 3: at 2, noise at -40 dBFS after a burst of speech already passes for a voice. */
+export const VAD_DEFAULTS: Required<VadSettings> = { aggressiveness: 3, start_ms: 200, stop_ms: 600 }
 
 export const interruptsOn = (i: Interruptible | undefined, source: 'dtmf' | 'speech'): boolean =>
   (i ?? 'any') === 'any' || i === source
