@@ -18,8 +18,9 @@ export type VadEvent = { kind: 'start'; onsetMs: number } | { kind: 'stop' }
 
 export class VoiceActivity {
   private speaking = false
-  /** Frames of speech (or of silence while speaking) in a row, and when that run began (stream ms). */
+  /** Loud frames in a row (silent ones while speaking), those of them voiced, and when the run began (stream ms). */
   private run = 0
+  private voicedInRun = 0
   private runStart = 0
   private readonly startFrames: number
   private readonly stopFrames: number
@@ -48,17 +49,29 @@ export class VoiceActivity {
   push(pcm: Int16Array, timestampMs: number): VadEvent | null {
     if (!this.handle || pcm.length !== FRAME) return null
     this.m.HEAP16.set(pcm, this.buffer >> 1)
-    const voiced = this.m._fvad_process(this.handle, this.buffer, FRAME) === 1 && rms(pcm) >= SOUND_RMS
-    // A turn changes on a run of frames unlike it, unbroken: one frame like it starts the count again.
-    if (voiced === this.speaking) {
+    const loud = rms(pcm) >= SOUND_RMS
+    const voiced = this.m._fvad_process(this.handle, this.buffer, FRAME) === 1 && loud
+    if (this.speaking) {
+      // Silence (or sound the VAD does not take for a voice) for the stop threshold ends the turn.
+      this.run = voiced ? 0 : this.run + 1
+      if (this.run < this.stopFrames) return null
+      this.speaking = false
       this.run = 0
+      return { kind: 'stop' }
+    }
+    // A turn starts on a run of loud frames, unbroken, that the VAD takes for a voice for the most
+    // part: it is timed from the sound's onset, so the VAD's own slowness to say "speech" at the
+    // start of a word does not delay a barge-in.
+    if (!loud) {
+      this.run = this.voicedInRun = 0
       return null
     }
     if (this.run++ === 0) this.runStart = timestampMs
-    if (this.run < (this.speaking ? this.stopFrames : this.startFrames)) return null
-    this.speaking = !this.speaking
-    this.run = 0
-    return this.speaking ? { kind: 'start', onsetMs: this.runStart } : { kind: 'stop' }
+    if (voiced) this.voicedInRun++
+    if (this.run < this.startFrames || this.voicedInRun * 2 < this.run) return null
+    this.speaking = true
+    this.run = this.voicedInRun = 0
+    return { kind: 'start', onsetMs: this.runStart }
   }
 
   close(): void {
