@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { putNumber } from '../../src/store/numbers.js'
 import { verifyAgentSignature } from '../../src/telephony/agent/signing.js'
 import type { AgentSettings } from '../../src/telephony/agent/settings.js'
-import { expectSpoken } from '../helpers/call-audio.js'
+import { expectedPcm8k, expectSpoken } from '../helpers/call-audio.js'
 import { startAgentApp, type AgentApp } from '../helpers/agent-app.js'
 import { ACCOUNT_SID, api, callIn, startCallRig, type CallRig } from '../helpers/twilio-app.js'
 
@@ -113,6 +113,22 @@ describe('the agent socket', () => {
     agent.ws.terminate()
     await stream.closed
     expectSpoken(stream.audio(), 'Sorry, we lost you.', 'kal16')
+  })
+
+  it('switches to a voice of the language asked for, and says so when there is none', async () => {
+    const { agent, stream } = await agentCall()
+    await agent.next('setup')
+    agent.send({ type: 'language', ttsLanguage: 'zz-ZZ' })
+    expect(await agent.next('error')).toEqual({ type: 'error', description: 'no voice speaks zz-ZZ here' })
+    agent.send({ type: 'language', ttsLanguage: 'es-ES' })
+    agent.send({ type: 'text', token: 'Hola, ¿en qué puedo ayudarle?', last: true })
+    await agent.next('played')
+    expect(agent.count('error')).toBe(1)
+    // Not kal16's English: eSpeak NG's Spanish voice (22.05 kHz) makes audio of another length.
+    const english = expectedPcm8k('Hola, ¿en qué puedo ayudarle?', 'kal16')
+    expect(stream.audio().length).not.toBe(english.length)
+    expect(stream.audio().length).toBeGreaterThan(8000)
+    stream.sendStop()
   })
 
   it('keeps the REST controls working beside the agent', async () => {
