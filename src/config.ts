@@ -81,6 +81,8 @@ export interface CallsConfig {
   agentSigningSecret?: string
   /** Said when an agent cannot be reached or drops, before the call ends. */
   agentApology: string
+  /** A speech-to-text service speaking Deepgram's streaming `listen` protocol: agents get `prompt`s. */
+  stt?: { url: string; apiKey?: string }
 }
 
 /** What a client gets without a proxy in front: how long it may take to send, and how many sockets it may hold. */
@@ -124,6 +126,7 @@ function callsConfig(env: Env): CallsConfig {
     idleGoodbye: env.CALL_IDLE_GOODBYE || 'Goodbye.',
     agentSigningSecret: env.AGENT_SIGNING_SECRET || undefined,
     agentApology: env.AGENT_APOLOGY || 'Sorry, we are having trouble on our side. Please call again later.',
+    stt: env.STT_URL ? { url: url(env, 'STT_URL', ['wss:', 'ws:'])!, apiKey: env.STT_API_KEY || undefined } : undefined,
   }
 }
 

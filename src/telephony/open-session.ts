@@ -92,7 +92,7 @@ export function openCallSession(socket: WebSocket, d: SessionDeps): CallSession 
       const ctx = session.context!
       if (!ctx.agent) return
       agent = new AgentLink({
-        session, context: { ...ctx, agent: ctx.agent }, signingSecret: d.calls.agentSigningSecret, apology: d.calls.agentApology,
+        session, context: { ...ctx, agent: ctx.agent }, signingSecret: d.calls.agentSigningSecret, apology: d.calls.agentApology, stt: d.calls.stt,
         endCall: (handoff) => endCall(session, handoff), voiceFor, log: d.log,
       })
       void agent.start()

@@ -15,10 +15,13 @@ import { VoiceActivity } from '../vad.js'
 import { parseAgentMessage, type AgentMessage, type ServerMessage } from './protocol.js'
 import { interruptsOn, type AgentSettings, type Interruptible } from './settings.js'
 import { SIGNATURE_HEADER, signAgentUrl } from './signing.js'
+import { SpeechToText } from './stt.js'
 
 /** As ConversationRelay: this many malformed messages in a row close the socket with 1007. */
 const MAX_MALFORMED = 10
 const CONNECT_TIMEOUT_MS = 5000
+/** An interim transcript this many words long cuts the agent short, as the VAD does. */
+const INTERRUPTING_WORDS = 3
 const OPEN = 1
 
 export interface AgentLinkDeps {
@@ -26,6 +29,8 @@ export interface AgentLinkDeps {
   context: CallContext & { agent: AgentSettings }
   signingSecret?: string
   apology: string
+  /** The speech-to-text bridge (STT_URL): the caller's turns become `prompt` messages. */
+  stt?: { url: string; apiKey?: string }
   /** Ends the call: to the handoff TwiML (with the app's data) when given, else hung up. */
   endCall(handoff?: { url: string; data?: string }): Promise<void>
   /** A voice for a language tag (`language`, a token's `lang`), preferring the call's engine. */
@@ -44,6 +49,7 @@ interface Turn {
 export class AgentLink {
   private ws: WebSocket | null = null
   private vad: VoiceActivity | null = null
+  private stt: SpeechToText | null = null
   private turn: Turn | null = null
   private voice: VoiceInfo
   private malformed = 0
@@ -70,6 +76,7 @@ export class AgentLink {
       this.d.log.warn({ callSid: this.d.context.callSid, err: { message: (err as Error).message } }, 'no voice activity detection on this call')
     }
     if (this.over) return this.vad?.close()
+    if (this.d.stt) this.stt = this.listen(this.d.stt)
     const headers = this.d.signingSecret ? { [SIGNATURE_HEADER]: signAgentUrl(this.d.signingSecret, url) } : {}
     const ws = new WebSocket(url, { headers, handshakeTimeout: CONNECT_TIMEOUT_MS, maxPayload: 1024 * 1024, perMessageDeflate: false })
     this.ws = ws
@@ -81,9 +88,30 @@ export class AgentLink {
 
   /** The call is over: the socket closes and nothing more is said. */
   close(): void {
+    this.stop()
+    if (this.ws && this.ws.readyState <= OPEN) this.ws.close(1000, 'call ended')
+  }
+
+  /** Nothing more is heard from the caller or the app. */
+  private stop(): void {
     this.over = true
     this.vad?.close()
-    if (this.ws && this.ws.readyState <= OPEN) this.ws.close(1000, 'call ended')
+    this.stt?.close()
+    this.stt = null
+  }
+
+  private listen(settings: { url: string; apiKey?: string }): SpeechToText {
+    return new SpeechToText(settings, this.voice.language, {
+      interim: (transcript) => {
+        if (transcript.split(/\s+/).length >= INTERRUPTING_WORDS) this.bargeIn('speech', performance.now())
+      },
+      final: (transcript) => this.send({ type: 'prompt', voicePrompt: transcript, lang: this.voice.language, last: true }),
+      failed: (why) => {
+        // The call goes on without prompts; the app still gets speechStarted and, if asked, audio.
+        if (this.stt) this.d.log.warn({ callSid: this.d.context.callSid, why }, 'speech-to-text bridge lost')
+        this.stt = null
+      },
+    })
   }
 
   private opened(): void {
@@ -101,8 +129,7 @@ export class AgentLink {
   /** The app is gone or unusable: the caller hears the apology, then the call ends. */
   private fail(why: string): void {
     if (this.over) return
-    this.over = true
-    this.vad?.close()
+    this.stop()
     this.d.log.warn({ callSid: this.d.context.callSid, why }, 'agent lost: apologizing and ending the call')
     if (this.ws && this.ws.readyState <= OPEN) this.ws.close(1011, 'closing')
     try {
@@ -187,8 +214,7 @@ export class AgentLink {
 
   /** The app is done: what it said is heard to the end, then the call is handed off or hung up. */
   private end(handoffData?: string): void {
-    this.over = true
-    this.vad?.close()
+    this.stop()
     this.turn?.feed.push(...this.turn.stream.flush())
     this.turn?.feed.end()
     this.turn = null
@@ -206,6 +232,7 @@ export class AgentLink {
     const timestamp = Number(e.media.timestamp)
     if (this.settings.forward_audio) this.send({ type: 'audio', payload: e.media.payload, timestamp })
     const bytes = Buffer.from(e.media.payload, 'base64')
+    this.stt?.send(bytes)
     if (bytes.length !== this.pcm.length || !this.vad) return
     const turn = this.vad.push(decodeMulaw(bytes, this.pcm), timestamp)
     if (turn?.kind === 'start') {
