@@ -9,10 +9,9 @@ import {
   clearMessage, markMessage, mediaMessage, parseInbound,
   type InboundMessage, type ProtocolErrorReason, type StartMessage,
 } from './media-stream.js'
-import type { SegmentFeed } from '../speech/segment-feed.js'
 import { StreamRefused, type BargeInSource, type CallContext, type CallerEvent } from './call-context.js'
 import { FRAME_MS, Playout } from './playout.js'
-import { Speaker, type Utterance } from './speaker.js'
+import { Speaker, type SpeechSource, type Utterance } from './speaker.js'
 import { CallerAudio } from './caller-audio.js'
 
 const OPEN = 1 // WebSocket.OPEN
@@ -118,13 +117,13 @@ export class CallSession {
   }
 
   /**
-   * Queues speech; with `interrupt`, whatever is playing or queued is cleared first. With `feed`,
-   * its segments are spoken as they arrive (`text` is then only a label).
+   * Queues speech; with `interrupt`, whatever is playing or queued is cleared first. With a
+   * `feed` or a `clip`, that is what is heard (`text` is then only a label).
    */
-  say(text: string, opts: { voice?: VoiceInfo; interrupt?: boolean; timed?: boolean; feed?: SegmentFeed } = {}): Utterance {
+  say(text: string, opts: { voice?: VoiceInfo; interrupt?: boolean; timed?: boolean } & SpeechSource = {}): Utterance {
     if (this.state !== 'live') throw new Error('the stream is not live')
     if (opts.interrupt) this.clear('api')
-    return this.speaker.say(text, opts.voice ?? this.context!.voice, opts.timed, opts.feed)
+    return this.speaker.say(text, opts.voice ?? this.context!.voice, opts.timed, { feed: opts.feed, clip: opts.clip })
   }
 
   /** Barge-in: the caller stops hearing what was sent, and nothing queued is spoken. */

@@ -13,6 +13,7 @@ import type { StartMessage } from './media-stream.js'
 import { checkStreamToken } from './signature.js'
 import type { StartHints } from './start-hints.js'
 import { AgentLink } from './agent/link.js'
+import type { ClipCache } from './agent/clips.js'
 import type { CallsApi } from './rest.js'
 import { handoffTwiml } from './twiml.js'
 import type { VoiceInfo } from '../speech/engine.js'
@@ -27,6 +28,7 @@ export interface SessionDeps {
   tokenKey: Buffer
   metrics: CallMetrics
   calls: CallsConfig
+  clips: ClipCache
   /** Twilio's REST API, for an agent's end (hang up or hand off); null when not configured. */
   api: CallsApi | null
   log: { info(o: object, m: string): void; warn(o: object, m: string): void }
@@ -92,7 +94,7 @@ export function openCallSession(socket: WebSocket, d: SessionDeps): CallSession 
       const ctx = session.context!
       if (!ctx.agent) return
       agent = new AgentLink({
-        session, context: { ...ctx, agent: ctx.agent }, signingSecret: d.calls.agentSigningSecret, apology: d.calls.agentApology, stt: d.calls.stt,
+        session, context: { ...ctx, agent: ctx.agent }, signingSecret: d.calls.agentSigningSecret, apology: d.calls.agentApology, stt: d.calls.stt, clips: d.clips,
         endCall: (handoff) => endCall(session, handoff), voiceFor, log: d.log,
       })
       void agent.start()

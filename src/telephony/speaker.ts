@@ -8,6 +8,7 @@ import type { VoiceInfo } from '../speech/engine.js'
 import { prefetch, type Prefetched } from '../speech/prefetch.js'
 import { read, type Segment } from '../speech/read.js'
 import type { SegmentFeed } from '../speech/segment-feed.js'
+import type { Clip } from './agent/clips.js'
 import type { SpeechChunk, SpokenWord, Synthesizer } from '../speech/synthesizer.js'
 import { FRAME_MS, type DropReason, type Playout } from './playout.js'
 
@@ -38,10 +39,17 @@ export class Utterance {
     readonly voice: VoiceInfo,
     private readonly playout: Playout,
     readonly timed: boolean,
-    /** Segments still arriving (an agent's reply as it is written); `text` is then empty. */
-    readonly feed?: SegmentFeed,
+    private readonly source: SpeechSource = {},
   ) {
     this.done = new Promise((r) => (this.resolve = r))
+  }
+
+  get feed(): SegmentFeed | undefined {
+    return this.source.feed
+  }
+
+  get clip(): SpeechSource['clip'] {
+    return this.source.clip
   }
 
   /** A segment's words, `offsetMs` into the utterance's audio. */
@@ -74,6 +82,14 @@ export class Utterance {
 }
 
 export class QueueFullError extends Error {}
+
+/** Where an utterance's audio comes from, when not from reading its text. */
+export interface SpeechSource {
+  /** Segments still arriving (an agent's reply as it is written); `text` is then only a label. */
+  feed?: SegmentFeed
+  /** Recorded audio (an agent's `play`), played `loops` times; waited for in its turn in the queue. */
+  clip?: { clip: Promise<Clip>; loops: number }
+}
 
 /** Speech whose synthesis began before it was asked for. */
 interface Prepared {
@@ -142,9 +158,9 @@ export class Speaker {
   }
 
   /** With `timed`, the utterance learns which words the caller heard (word timings cost Flite a cheap second run). */
-  say(text: string, voice: VoiceInfo, timed = false, feed?: SegmentFeed): Utterance {
+  say(text: string, voice: VoiceInfo, timed = false, source: SpeechSource = {}): Utterance {
     if (this.queue.length >= this.d.maxQueued) throw new QueueFullError('too much speech is queued on this call')
-    const u = new Utterance(this.nextId++, text, voice, this.d.playout, timed, feed)
+    const u = new Utterance(this.nextId++, text, voice, this.d.playout, timed, source)
     this.queue.push(u)
     void this.pump()
     return u
@@ -199,10 +215,13 @@ export class Speaker {
     const { playout } = this.d
     const prepared = this.takePrepared(u, signal)
     const segments = u.feed ?? prepared?.segments ?? read(u.text, u.voice)
-    if (segments.length === 0 && !u.feed) return u.settle('played')
+    if (segments.length === 0 && !u.feed && !u.clip) return u.settle('played')
     // Synthesis first: the encoder is built while the engine works on the first segment.
-    const speech = prepared?.speech ?? this.synthesize(segments, signal, u.timed)
-    const encoder = await createEncoder('mulaw', { inputRate: u.voice.sampleRate, outputRate: 8000 })
+    const clip = await u.clip?.clip.catch(() => null)
+    if (clip === null) return u.settle('failed') // the agent is told why
+    const speech = clip ? { chunks: loop(clip, u.clip!.loops) } : prepared?.speech ?? this.synthesize(segments, signal, u.timed)
+    const rate = clip?.rate ?? u.voice.sampleRate
+    const encoder = await createEncoder('mulaw', { inputRate: rate, outputRate: 8000 })
     const framer = createFramer(FRAME_BYTES)
     const stale = () => gen !== playout.generation || !this.d.live()
     const send = async (frame: Uint8Array) => {
@@ -218,8 +237,8 @@ export class Speaker {
     let audioMs = 0
     let segmentMs = 0
     const after = (chunk: SpeechChunk) => {
-      audioMs += (chunk.samples.length / u.voice.sampleRate) * 1000
-      if (chunk.words) u.addWords(chunk.words, segmentMs, u.voice.sampleRate)
+      audioMs += (chunk.samples.length / rate) * 1000
+      if (chunk.words) u.addWords(chunk.words, segmentMs, rate)
       if (chunk.last) segmentMs = audioMs
       if (stale()) return false
       // Draining: this segment is complete; the rest of the text is not started.
@@ -229,7 +248,7 @@ export class Speaker {
     try {
       // An engine may hand over a whole sentence at once. Encoding it slice by slice, as the
       // window opens, keeps the resampler's buffers and the frames waiting here small.
-      const slice = Math.ceil((u.voice.sampleRate * SLICE_MS) / 1000)
+      const slice = Math.ceil((rate * SLICE_MS) / 1000)
       for await (const bytes of encodeChunks(speech.chunks, encoder, { slice, after })) {
         for (const frame of framer.push(bytes)) if (!(await send(frame))) return
       }
@@ -243,4 +262,9 @@ export class Speaker {
       }
     }
   }
+}
+
+/** A clip as the synthesizer's chunks: each pass a segment of its own. */
+async function* loop(clip: Clip, loops: number): AsyncGenerator<SpeechChunk> {
+  for (let i = 0; i < loops; i++) yield { samples: clip.samples, segment: i, last: true, final: i === loops - 1 }
 }

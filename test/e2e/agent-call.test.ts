@@ -6,7 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { putNumber } from '../../src/store/numbers.js'
 import { verifyAgentSignature } from '../../src/telephony/agent/signing.js'
 import type { AgentSettings } from '../../src/telephony/agent/settings.js'
-import { expectedPcm8k, expectSpoken } from '../helpers/call-audio.js'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { wavHeader } from '../../src/audio/wav.js'
+import { enginePcm, expectedPcm8k, expectSpoken } from '../helpers/call-audio.js'
 import { startAgentApp, type AgentApp } from '../helpers/agent-app.js'
 import { ACCOUNT_SID, api, callIn, startCallRig, type CallRig } from '../helpers/twilio-app.js'
 
@@ -129,6 +132,39 @@ describe('the agent socket', () => {
     expect(stream.audio().length).not.toBe(english.length)
     expect(stream.audio().length).toBeGreaterThan(8000)
     stream.sendStop()
+  })
+
+  it('plays a WAV from a URL in its turn, and tells the agent when a source cannot be played', async () => {
+    // The engine's own 16 kHz audio as a WAV file: the call should sound as if it had said the words.
+    const { samples, rate } = enginePcm('Please hold.', 'kal16')
+    const wav = Buffer.concat([wavHeader({ sampleRate: rate, format: 'pcm16', dataBytes: samples.byteLength }), Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength)])
+    let fetches = 0
+    const files: Server = createServer((req, res) => {
+      fetches++
+      if (req.url === '/hold.wav') res.writeHead(200, { 'content-type': 'audio/wav' }).end(wav)
+      else res.writeHead(404).end()
+    })
+    await new Promise<void>((resolve) => files.listen(0, '127.0.0.1', resolve))
+    const base = `http://127.0.0.1:${(files.address() as AddressInfo).port}`
+    try {
+      const { agent, stream } = await agentCall()
+      await agent.next('setup')
+      agent.send({ type: 'play', source: `${base}/missing.wav` })
+      expect((await agent.next('error')).description).toMatch(/could not play .*missing\.wav: fetching it answered 404/)
+      agent.send({ type: 'play', source: `${base}/hold.wav`, loop: 2 })
+      agent.send({ type: 'play', source: `${base}/hold.wav` })
+      agent.send({ type: 'text', token: 'Thanks.', last: true })
+      await agent.next('played')
+      const audio = stream.audio()
+      const clip = expectedPcm8k('Please hold.', 'kal16').length
+      expectSpoken(audio.subarray(0, clip), 'Please hold.', 'kal16')
+      expect(audio.length).toBe(clip * 3 + expectedPcm8k('Thanks.', 'kal16').length)
+      expectSpoken(audio.subarray(clip * 3), 'Thanks.', 'kal16')
+      expect(fetches).toBe(2) // the clip came from the cache the second time
+      stream.sendStop()
+    } finally {
+      files.close()
+    }
   })
 
   it('keeps the REST controls working beside the agent', async () => {

@@ -16,6 +16,7 @@ import { parseAgentMessage, type AgentMessage, type ServerMessage } from './prot
 import { interruptsOn, type AgentSettings, type Interruptible } from './settings.js'
 import { SIGNATURE_HEADER, signAgentUrl } from './signing.js'
 import { SpeechToText } from './stt.js'
+import type { ClipCache } from './clips.js'
 
 /** As ConversationRelay: this many malformed messages in a row close the socket with 1007. */
 const MAX_MALFORMED = 10
@@ -29,6 +30,8 @@ export interface AgentLinkDeps {
   context: CallContext & { agent: AgentSettings }
   signingSecret?: string
   apology: string
+  /** Audio the app asks to play, shared by the instance's calls. */
+  clips: ClipCache
   /** The speech-to-text bridge (STT_URL): the caller's turns become `prompt` messages. */
   stt?: { url: string; apiKey?: string }
   /** Ends the call: to the handoff TwiML (with the app's data) when given, else hung up. */
@@ -166,7 +169,7 @@ export class AgentLink {
         return this.turn?.stream.setVoice(voice)
       }
       case 'play':
-        return this.send({ type: 'error', description: 'play is not supported here: send text' })
+        return this.play(m)
       case 'end':
         return this.end(m.handoffData)
     }
@@ -210,6 +213,19 @@ export class AgentLink {
     void utterance.done.then((o) => o === 'played' && this.send({ type: 'played', text: turn.text }))
     this.turn = turn
     return turn
+  }
+
+  /** A recording, queued in order with the replies; 0 loops: until interrupted (a thousand at most). */
+  private play(m: Extract<AgentMessage, { type: 'play' }>): void {
+    const clip = this.d.clips.get(m.source)
+    clip.catch((err: Error) => this.send({ type: 'error', description: `could not play ${m.source}: ${err.message}` }))
+    try {
+      const u = this.d.session.say('', { clip: { clip, loops: m.loop || 1000 } })
+      this.interruptible.set(u, m.interruptible ?? this.settings.interruptible ?? 'any')
+      this.last = u
+    } catch (err) {
+      this.send({ type: 'error', description: (err as Error).message })
+    }
   }
 
   /** The app is done: what it said is heard to the end, then the call is handed off or hung up. */
