@@ -11,7 +11,9 @@
 //     back, with more work queued than the workers can do, while calls hear their passages in real
 //     time. Speech a caller hears goes ahead of REST work, so no call may run dry.
 // `npm run bench -- calls`; BENCH_STAGES=150,200 sets the stages, CALL_VOICE the voice,
-// BENCH_TTFF_RUNS the number of calls in figure 1.
+// BENCH_TTFF_RUNS the number of calls in figure 1. BENCH_AGENT=1 runs figure 2 only, as issue 11
+// asks: every call handed to an agent (a local stand-in that streams the passage as text tokens,
+// a word every 20 ms), and every caller sending line noise in real time, which the VAD listens to.
 import { fork } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -27,6 +29,8 @@ import { openDb } from '../src/store/db.js'
 import { TwilioStream, parseStreamTwiml, sid } from '../test/helpers/twilio-stream.js'
 import { figure, ms, percentile } from './stats.js'
 import { read } from '../src/speech/read.js'
+import { lineNoiseFrames } from '../test/helpers/caller-voice.js'
+import { startAgentApp } from '../test/helpers/agent-app.js'
 
 // bench/run.ts starts each benchmark without --expose-gc; memory per call is measured after a
 // full collection, so garbage not yet collected is not counted as a call's.
@@ -50,6 +54,7 @@ const GREETING = 'Thank you for calling Acme Dental, how can we help you today? 
 const TTFF_RUNS = Number(process.env.BENCH_TTFF_RUNS ?? 150)
 const STAGES = (process.env.BENCH_STAGES ?? '150,200,250,300').split(',').map(Number)
 const START_RATE = 10 // calls a second
+const AGENT = process.env.BENCH_AGENT === '1'
 
 // --- the callers (child process) ----------------------------------------------------------------
 
@@ -68,6 +73,7 @@ type ToClients = Call | { type: 'flood'; url: string; key: string; clients: numb
 type FromClients = { type: 'live'; id: number } | { type: 'done'; report: CallReport } | { type: 'flooded'; ok: number; failed: number }
 
 let flooding = false
+const LINE = AGENT && process.argv[2] === 'clients' ? lineNoiseFrames(1) : []
 
 /** `clients` loops, each posting a fresh six-sentence text to /v1/tts as soon as the last one ended. */
 async function flood(c: Extract<ToClients, { type: 'flood' }>): Promise<{ ok: number; failed: number }> {
@@ -101,6 +107,8 @@ async function runCall(c: Call): Promise<CallReport> {
   const { url, parameters } = parseStreamTwiml(await res.text())
   const stream = await TwilioStream.open({ url: c.url.replace('http', 'ws') + new URL(url).pathname, signedUrl: url, authToken: AUTH_TOKEN, callSid, accountSid: ACCOUNT_SID, speed: c.speed })
   stream.begin(parameters)
+  // The caller's line: quiet noise, a frame every 20 ms, as Twilio sends it, for the VAD to hear.
+  if (AGENT) void stream.sendPaced(Array.from({ length: 50 * 600 }, (_, i) => LINE[i % LINE.length]))
   await stream.until(() => stream.count('media') > 0, 'first media', 60_000)
   const ttffMs = stream.firstMediaAt - stream.startSentAt
   process.send!({ type: 'live', id: c.id } satisfies FromClients)
@@ -161,6 +169,7 @@ async function main(): Promise<void> {
   }
 
   try {
+    if (AGENT) return await concurrency(app, voice, call, live)
     await timeToFirstMedia(app, voice, call)
     await concurrency(app, voice, call, live)
     await callsDuringFlood(app, voice, call, restFlood)
@@ -239,12 +248,29 @@ async function concurrency(app: Awaited<ReturnType<typeof buildApp>>, voice: str
 
   let best: { n: number; p99: number; cpu: number; kb: number } | null = null
   let numberSeq = 100
+  // With BENCH_AGENT: the agent answers each call's setup with its passage, a word a message.
+  const said = new Map<string, string>()
+  const agents = AGENT ? await startAgentApp() : null
+  const answered = new Set<unknown>()
+  const answering = setInterval(() => {
+    for (const socket of agents?.sockets ?? []) {
+      const setup = socket.messages.find((m) => m.type === 'setup')
+      if (!setup || answered.has(socket)) continue
+      answered.add(socket)
+      // As an LLM writes: a word every 20 ms (50 tokens a second), far ahead of speech.
+      const words = said.get(setup.to as string)!.split(/(?<= )/)
+      words.forEach((word, i) => setTimeout(() => socket.send({ type: 'text', token: word, last: i === words.length - 1 }), i * 20))
+    }
+  }, 5)
   for (const n of STAGES) {
     // One dialled number per call, so that each call's greeting is its own passage.
     const numbers: string[] = []
     for (let i = 0; i < n; i++) {
       const e164 = `+1500555${String(numberSeq++).padStart(4, '0')}`
-      await putNumber(app.db, { e164, greeting: passage(numberSeq), voice, bargeInDigit: null })
+      said.set(e164, passage(numberSeq))
+      await putNumber(app.db, agents
+        ? { e164, greeting: null, voice, bargeInDigit: null, agent: { url: agents.url } }
+        : { e164, greeting: passage(numberSeq), voice, bargeInDigit: null })
       numbers.push(e164)
     }
     const baseLive = await liveBytes()
@@ -293,6 +319,8 @@ async function concurrency(app: Awaited<ReturnType<typeof buildApp>>, voice: str
     best = { n: reachedN, p99, cpu: cpuPerCall, kb: kbPerCall }
     await until(() => app.telephony.hub.size === 0 && app.pool.running + app.pool.queued === 0)
   }
+  clearInterval(answering)
+  await agents?.close()
   if (!best) {
     figure('concurrent calls without underrun', `N < ${STAGES[0]}`, 'every stage had an underrun', 'N >= 150, p99 first frame <= 250 ms, <= 300 KB/call', false)
     return
@@ -300,7 +328,7 @@ async function concurrency(app: Awaited<ReturnType<typeof buildApp>>, voice: str
   // Calls last the passage's length, so 10 a second can never have more than 10 × that live.
   const ceiling = Math.round(START_RATE * audioS)
   if (best.n >= STAGES[STAGES.length - 1]) console.log(`  (every stage passed: calls of ${audioS.toFixed(1)} s started ${START_RATE}/s are never many more than ${ceiling} at once)`)
-  figure('concurrent calls without underrun', `N ${best.n >= STAGES[STAGES.length - 1] ? '>=' : '='} ${best.n}`,
+  figure(`concurrent calls without underrun${AGENT ? ' (an agent and the VAD on every call)' : ''}`, `N ${best.n >= STAGES[STAGES.length - 1] ? '>=' : '='} ${best.n}`,
     `p99 time to first frame ${ms(best.p99)}, server CPU ${best.cpu.toFixed(2)}% of a core and ${best.kb.toFixed(0)} KB per call`,
     'N >= 150, p99 first frame <= 250 ms, <= 300 KB/call', best.n >= 150 && best.p99 <= 250 && best.kb <= 300)
 }
