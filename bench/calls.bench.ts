@@ -12,7 +12,7 @@
 //     time. Speech a caller hears goes ahead of REST work, so no call may run dry.
 // `npm run bench -- calls`; BENCH_STAGES=150,200 sets the stages, CALL_VOICE the voice,
 // BENCH_TTFF_RUNS the number of calls in figure 1. BENCH_AGENT=1 runs figure 2 only, as issue 11
-// asks: every call handed to an agent (a local stand-in that streams the passage as text tokens,
+// asks: every call handed to an agent (a stand-in in the callers' process, streaming the passage as text,
 // a word every 20 ms), and every caller sending line noise in real time, which the VAD listens to.
 import { fork } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -68,9 +68,9 @@ interface CallReport {
   failed?: string
 }
 
-type Call = { type: 'call'; id: number; url: string; to: string; speed: number; hangUpAfterFirst: boolean }
+type Call = { type: 'call'; id: number; url: string; to: string; speed: number; hangUpAfterFirst: boolean; say?: string }
 type ToClients = Call | { type: 'flood'; url: string; key: string; clients: number } | { type: 'stop flood' }
-type FromClients = { type: 'live'; id: number } | { type: 'done'; report: CallReport } | { type: 'flooded'; ok: number; failed: number }
+type FromClients = { type: 'live'; id: number } | { type: 'done'; report: CallReport } | { type: 'flooded'; ok: number; failed: number } | { type: 'agent'; url: string }
 
 let flooding = false
 const LINE = AGENT && process.argv[2] === 'clients' ? lineNoiseFrames(1) : []
@@ -142,8 +142,11 @@ async function main(): Promise<void> {
   const done = new Map<number, (r: CallReport) => void>()
   const live = new Set<number>()
   let flooded: (r: { ok: number; failed: number }) => void = () => {}
+  let agentReady: (url: string) => void = () => {}
+  const agentUrl = new Promise<string>((resolve) => (agentReady = resolve))
   clients.on('message', (m: FromClients) => {
-    if (m.type === 'live') live.add(m.id)
+    if (m.type === 'agent') agentReady(m.url)
+    else if (m.type === 'live') live.add(m.id)
     else if (m.type === 'flooded') flooded(m)
     else {
       live.delete(m.report.id)
@@ -151,10 +154,10 @@ async function main(): Promise<void> {
     }
   })
   let nextId = 1
-  const call = (to: string, speed: number, hangUpAfterFirst: boolean) => {
+  const call = (to: string, speed: number, hangUpAfterFirst: boolean, say?: string) => {
     const id = nextId++
     const report = new Promise<CallReport>((resolve) => done.set(id, resolve))
-    clients.send({ type: 'call', id, url, to, speed, hangUpAfterFirst } satisfies ToClients)
+    clients.send({ type: 'call', id, url, to, speed, hangUpAfterFirst, say } satisfies ToClients)
     return report
   }
 
@@ -169,7 +172,7 @@ async function main(): Promise<void> {
   }
 
   try {
-    if (AGENT) return await concurrency(app, voice, call, live)
+    if (AGENT) return await concurrency(app, voice, call, live, agentUrl)
     await timeToFirstMedia(app, voice, call)
     await concurrency(app, voice, call, live)
     await callsDuringFlood(app, voice, call, restFlood)
@@ -181,7 +184,7 @@ async function main(): Promise<void> {
   }
 }
 
-type Place = (to: string, speed: number, hangUpAfterFirst: boolean) => Promise<CallReport>
+type Place = (to: string, speed: number, hangUpAfterFirst: boolean, say?: string) => Promise<CallReport>
 /** REST clients posting fresh texts from the child process while `during` runs; their results. */
 type RestFlood = (clients: number, during: () => Promise<void>) => Promise<{ ok: number; failed: number }>
 
@@ -240,7 +243,7 @@ function passage(n: number): string {
   return `Caller number ${n}. ${SENTENCES.join(' ')} Your reference is ${String(n).split('').join(' ')}.`
 }
 
-async function concurrency(app: Awaited<ReturnType<typeof buildApp>>, voice: string, call: Place, live: Set<number>): Promise<void> {
+async function concurrency(app: Awaited<ReturnType<typeof buildApp>>, voice: string, call: Place, live: Set<number>, agentReady?: Promise<string>): Promise<void> {
   const { putNumber } = await import('../src/store/numbers.js')
   let audioS = 0
   for await (const c of app.synth.stream(read(passage(1), app.synth.voice(voice)!, 1))) audioS += c.samples.length / app.synth.voice(voice)!.sampleRate
@@ -248,28 +251,17 @@ async function concurrency(app: Awaited<ReturnType<typeof buildApp>>, voice: str
 
   let best: { n: number; p99: number; cpu: number; kb: number } | null = null
   let numberSeq = 100
-  // With BENCH_AGENT: the agent answers each call's setup with its passage, a word a message.
+  // With BENCH_AGENT, what each number's agent says (the agent runs beside the callers).
   const said = new Map<string, string>()
-  const agents = AGENT ? await startAgentApp() : null
-  const answered = new Set<unknown>()
-  const answering = setInterval(() => {
-    for (const socket of agents?.sockets ?? []) {
-      const setup = socket.messages.find((m) => m.type === 'setup')
-      if (!setup || answered.has(socket)) continue
-      answered.add(socket)
-      // As an LLM writes: a word every 20 ms (50 tokens a second), far ahead of speech.
-      const words = said.get(setup.to as string)!.split(/(?<= )/)
-      words.forEach((word, i) => setTimeout(() => socket.send({ type: 'text', token: word, last: i === words.length - 1 }), i * 20))
-    }
-  }, 5)
+  const agentUrl = AGENT ? await agentReady : null
   for (const n of STAGES) {
     // One dialled number per call, so that each call's greeting is its own passage.
     const numbers: string[] = []
     for (let i = 0; i < n; i++) {
       const e164 = `+1500555${String(numberSeq++).padStart(4, '0')}`
       said.set(e164, passage(numberSeq))
-      await putNumber(app.db, agents
-        ? { e164, greeting: null, voice, bargeInDigit: null, agent: { url: agents.url } }
+      await putNumber(app.db, agentUrl
+        ? { e164, greeting: null, voice, bargeInDigit: null, agent: { url: agentUrl } }
         : { e164, greeting: passage(numberSeq), voice, bargeInDigit: null })
       numbers.push(e164)
     }
@@ -280,7 +272,7 @@ async function concurrency(app: Awaited<ReturnType<typeof buildApp>>, voice: str
     for (let i = 0; i < n; i++) {
       // On a fixed schedule, so a slow moment does not lower the rate.
       await new Promise((r) => setTimeout(r, Math.max(0, t0 + (i * 1000) / START_RATE - performance.now())))
-      reports.push(call(numbers[i], 1, false))
+      reports.push(call(numbers[i], 1, false, said.get(numbers[i])))
     }
     // The plateau: from the moment all n are live until the first one ends.
     await until(() => live.size >= n || performance.now() - t0 > (n / START_RATE + 20) * 1000)
@@ -319,8 +311,6 @@ async function concurrency(app: Awaited<ReturnType<typeof buildApp>>, voice: str
     best = { n: reachedN, p99, cpu: cpuPerCall, kb: kbPerCall }
     await until(() => app.telephony.hub.size === 0 && app.pool.running + app.pool.queued === 0)
   }
-  clearInterval(answering)
-  await agents?.close()
   if (!best) {
     figure('concurrent calls without underrun', `N < ${STAGES[0]}`, 'every stage had an underrun', 'N >= 150, p99 first frame <= 250 ms, <= 300 KB/call', false)
     return
@@ -373,10 +363,29 @@ async function until(check: () => boolean): Promise<void> {
 }
 
 // Last, so that every constant above is initialized before main() runs.
+/** The app's agent, for BENCH_AGENT: each call's passage as text, a word every 20 ms (an LLM at 50 tokens a second). */
+async function runAgent(said: Map<string, string>): Promise<void> {
+  const agents = await startAgentApp()
+  const answered = new Set<unknown>()
+  setInterval(() => {
+    for (const socket of agents.sockets) {
+      const setup = !answered.has(socket) && socket.messages.find((m) => m.type === 'setup')
+      if (!setup) continue
+      answered.add(socket)
+      const words = said.get(setup.to as string)!.split(/(?<= )/)
+      words.forEach((word, i) => setTimeout(() => socket.send({ type: 'text', token: word, last: i === words.length - 1 }), i * 20))
+    }
+  }, 5).unref()
+  process.send!({ type: 'agent', url: agents.url } satisfies FromClients)
+}
+
 if (process.argv[2] === 'clients') {
+  const said = new Map<string, string>()
+  if (AGENT) await runAgent(said)
   process.on('message', (c: ToClients) => {
     if (c.type === 'flood') return void flood(c).then((r) => process.send!({ type: 'flooded', ...r } satisfies FromClients))
     if (c.type === 'stop flood') return void (flooding = false)
+    if (c.say) said.set(c.to, c.say)
     runCall(c).then(
       (report) => process.send!({ type: 'done', report } satisfies FromClients),
       (err: Error) => process.send!({ type: 'done', report: { id: c.id, ttffMs: NaN, underruns: 0, maxGapMs: 0, frames: 0, violations: [], failed: err.message } } satisfies FromClients),
