@@ -11,7 +11,9 @@
 //     back, with more work queued than the workers can do, while calls hear their passages in real
 //     time. Speech a caller hears goes ahead of REST work, so no call may run dry.
 // `npm run bench -- calls`; BENCH_STAGES=150,200 sets the stages, CALL_VOICE the voice,
-// BENCH_TTFF_RUNS the number of calls in figure 1.
+// BENCH_TTFF_RUNS the number of calls in figure 1. BENCH_AGENT=1 runs figure 2 only, as issue 11
+// asks: every call handed to an agent (a stand-in in the callers' process, streaming the passage as text,
+// a word every 20 ms), and every caller sending line noise in real time, which the VAD listens to.
 import { fork } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -27,6 +29,8 @@ import { openDb } from '../src/store/db.js'
 import { TwilioStream, parseStreamTwiml, sid } from '../test/helpers/twilio-stream.js'
 import { figure, ms, percentile } from './stats.js'
 import { read } from '../src/speech/read.js'
+import { lineNoiseFrames } from '../test/helpers/caller-voice.js'
+import { startAgentApp } from '../test/helpers/agent-app.js'
 
 // bench/run.ts starts each benchmark without --expose-gc; memory per call is measured after a
 // full collection, so garbage not yet collected is not counted as a call's.
@@ -50,6 +54,7 @@ const GREETING = 'Thank you for calling Acme Dental, how can we help you today? 
 const TTFF_RUNS = Number(process.env.BENCH_TTFF_RUNS ?? 150)
 const STAGES = (process.env.BENCH_STAGES ?? '150,200,250,300').split(',').map(Number)
 const START_RATE = 10 // calls a second
+const AGENT = process.env.BENCH_AGENT === '1'
 
 // --- the callers (child process) ----------------------------------------------------------------
 
@@ -63,11 +68,12 @@ interface CallReport {
   failed?: string
 }
 
-type Call = { type: 'call'; id: number; url: string; to: string; speed: number; hangUpAfterFirst: boolean }
+type Call = { type: 'call'; id: number; url: string; to: string; speed: number; hangUpAfterFirst: boolean; say?: string }
 type ToClients = Call | { type: 'flood'; url: string; key: string; clients: number } | { type: 'stop flood' }
-type FromClients = { type: 'live'; id: number } | { type: 'done'; report: CallReport } | { type: 'flooded'; ok: number; failed: number }
+type FromClients = { type: 'live'; id: number } | { type: 'done'; report: CallReport } | { type: 'flooded'; ok: number; failed: number } | { type: 'agent'; url: string }
 
 let flooding = false
+const LINE = AGENT && process.argv[2] === 'clients' ? lineNoiseFrames(1) : []
 
 /** `clients` loops, each posting a fresh six-sentence text to /v1/tts as soon as the last one ended. */
 async function flood(c: Extract<ToClients, { type: 'flood' }>): Promise<{ ok: number; failed: number }> {
@@ -101,6 +107,8 @@ async function runCall(c: Call): Promise<CallReport> {
   const { url, parameters } = parseStreamTwiml(await res.text())
   const stream = await TwilioStream.open({ url: c.url.replace('http', 'ws') + new URL(url).pathname, signedUrl: url, authToken: AUTH_TOKEN, callSid, accountSid: ACCOUNT_SID, speed: c.speed })
   stream.begin(parameters)
+  // The caller's line: quiet noise, a frame every 20 ms, as Twilio sends it, for the VAD to hear.
+  if (AGENT) void stream.sendPaced(Array.from({ length: 50 * 600 }, (_, i) => LINE[i % LINE.length]))
   await stream.until(() => stream.count('media') > 0, 'first media', 60_000)
   const ttffMs = stream.firstMediaAt - stream.startSentAt
   process.send!({ type: 'live', id: c.id } satisfies FromClients)
@@ -134,8 +142,11 @@ async function main(): Promise<void> {
   const done = new Map<number, (r: CallReport) => void>()
   const live = new Set<number>()
   let flooded: (r: { ok: number; failed: number }) => void = () => {}
+  let agentReady: (url: string) => void = () => {}
+  const agentUrl = new Promise<string>((resolve) => (agentReady = resolve))
   clients.on('message', (m: FromClients) => {
-    if (m.type === 'live') live.add(m.id)
+    if (m.type === 'agent') agentReady(m.url)
+    else if (m.type === 'live') live.add(m.id)
     else if (m.type === 'flooded') flooded(m)
     else {
       live.delete(m.report.id)
@@ -143,10 +154,10 @@ async function main(): Promise<void> {
     }
   })
   let nextId = 1
-  const call = (to: string, speed: number, hangUpAfterFirst: boolean) => {
+  const call = (to: string, speed: number, hangUpAfterFirst: boolean, say?: string) => {
     const id = nextId++
     const report = new Promise<CallReport>((resolve) => done.set(id, resolve))
-    clients.send({ type: 'call', id, url, to, speed, hangUpAfterFirst } satisfies ToClients)
+    clients.send({ type: 'call', id, url, to, speed, hangUpAfterFirst, say } satisfies ToClients)
     return report
   }
 
@@ -161,6 +172,7 @@ async function main(): Promise<void> {
   }
 
   try {
+    if (AGENT) return await concurrency(app, voice, call, live, agentUrl)
     await timeToFirstMedia(app, voice, call)
     await concurrency(app, voice, call, live)
     await callsDuringFlood(app, voice, call, restFlood)
@@ -172,7 +184,7 @@ async function main(): Promise<void> {
   }
 }
 
-type Place = (to: string, speed: number, hangUpAfterFirst: boolean) => Promise<CallReport>
+type Place = (to: string, speed: number, hangUpAfterFirst: boolean, say?: string) => Promise<CallReport>
 /** REST clients posting fresh texts from the child process while `during` runs; their results. */
 type RestFlood = (clients: number, during: () => Promise<void>) => Promise<{ ok: number; failed: number }>
 
@@ -231,7 +243,7 @@ function passage(n: number): string {
   return `Caller number ${n}. ${SENTENCES.join(' ')} Your reference is ${String(n).split('').join(' ')}.`
 }
 
-async function concurrency(app: Awaited<ReturnType<typeof buildApp>>, voice: string, call: Place, live: Set<number>): Promise<void> {
+async function concurrency(app: Awaited<ReturnType<typeof buildApp>>, voice: string, call: Place, live: Set<number>, agentReady?: Promise<string>): Promise<void> {
   const { putNumber } = await import('../src/store/numbers.js')
   let audioS = 0
   for await (const c of app.synth.stream(read(passage(1), app.synth.voice(voice)!, 1))) audioS += c.samples.length / app.synth.voice(voice)!.sampleRate
@@ -239,12 +251,18 @@ async function concurrency(app: Awaited<ReturnType<typeof buildApp>>, voice: str
 
   let best: { n: number; p99: number; cpu: number; kb: number } | null = null
   let numberSeq = 100
+  // With BENCH_AGENT, what each number's agent says (the agent runs beside the callers).
+  const said = new Map<string, string>()
+  const agentUrl = AGENT ? await agentReady : null
   for (const n of STAGES) {
     // One dialled number per call, so that each call's greeting is its own passage.
     const numbers: string[] = []
     for (let i = 0; i < n; i++) {
       const e164 = `+1500555${String(numberSeq++).padStart(4, '0')}`
-      await putNumber(app.db, { e164, greeting: passage(numberSeq), voice, bargeInDigit: null })
+      said.set(e164, passage(numberSeq))
+      await putNumber(app.db, agentUrl
+        ? { e164, greeting: null, voice, bargeInDigit: null, agent: { url: agentUrl } }
+        : { e164, greeting: passage(numberSeq), voice, bargeInDigit: null })
       numbers.push(e164)
     }
     const baseLive = await liveBytes()
@@ -254,7 +272,7 @@ async function concurrency(app: Awaited<ReturnType<typeof buildApp>>, voice: str
     for (let i = 0; i < n; i++) {
       // On a fixed schedule, so a slow moment does not lower the rate.
       await new Promise((r) => setTimeout(r, Math.max(0, t0 + (i * 1000) / START_RATE - performance.now())))
-      reports.push(call(numbers[i], 1, false))
+      reports.push(call(numbers[i], 1, false, said.get(numbers[i])))
     }
     // The plateau: from the moment all n are live until the first one ends.
     await until(() => live.size >= n || performance.now() - t0 > (n / START_RATE + 20) * 1000)
@@ -300,7 +318,7 @@ async function concurrency(app: Awaited<ReturnType<typeof buildApp>>, voice: str
   // Calls last the passage's length, so 10 a second can never have more than 10 × that live.
   const ceiling = Math.round(START_RATE * audioS)
   if (best.n >= STAGES[STAGES.length - 1]) console.log(`  (every stage passed: calls of ${audioS.toFixed(1)} s started ${START_RATE}/s are never many more than ${ceiling} at once)`)
-  figure('concurrent calls without underrun', `N ${best.n >= STAGES[STAGES.length - 1] ? '>=' : '='} ${best.n}`,
+  figure(`concurrent calls without underrun${AGENT ? ' (an agent and the VAD on every call)' : ''}`, `N ${best.n >= STAGES[STAGES.length - 1] ? '>=' : '='} ${best.n}`,
     `p99 time to first frame ${ms(best.p99)}, server CPU ${best.cpu.toFixed(2)}% of a core and ${best.kb.toFixed(0)} KB per call`,
     'N >= 150, p99 first frame <= 250 ms, <= 300 KB/call', best.n >= 150 && best.p99 <= 250 && best.kb <= 300)
 }
@@ -345,10 +363,29 @@ async function until(check: () => boolean): Promise<void> {
 }
 
 // Last, so that every constant above is initialized before main() runs.
+/** The app's agent, for BENCH_AGENT: each call's passage as text, a word every 20 ms (an LLM at 50 tokens a second). */
+async function runAgent(said: Map<string, string>): Promise<void> {
+  const agents = await startAgentApp()
+  const answered = new Set<unknown>()
+  setInterval(() => {
+    for (const socket of agents.sockets) {
+      const setup = !answered.has(socket) && socket.messages.find((m) => m.type === 'setup')
+      if (!setup) continue
+      answered.add(socket)
+      const words = said.get(setup.to as string)!.split(/(?<= )/)
+      words.forEach((word, i) => setTimeout(() => socket.send({ type: 'text', token: word, last: i === words.length - 1 }), i * 20))
+    }
+  }, 5).unref()
+  process.send!({ type: 'agent', url: agents.url } satisfies FromClients)
+}
+
 if (process.argv[2] === 'clients') {
+  const said = new Map<string, string>()
+  if (AGENT) await runAgent(said)
   process.on('message', (c: ToClients) => {
     if (c.type === 'flood') return void flood(c).then((r) => process.send!({ type: 'flooded', ...r } satisfies FromClients))
     if (c.type === 'stop flood') return void (flooding = false)
+    if (c.say) said.set(c.to, c.say)
     runCall(c).then(
       (report) => process.send!({ type: 'done', report } satisfies FromClients),
       (err: Error) => process.send!({ type: 'done', report: { id: c.id, ttffMs: NaN, underruns: 0, maxGapMs: 0, frames: 0, violations: [], failed: err.message } } satisfies FromClients),

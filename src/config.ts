@@ -77,6 +77,12 @@ export interface CallsConfig {
   /** A call with nothing to say and a silent caller ends after this long, saying `idleGoodbye`; 0: never. */
   idleTimeoutMs: number
   idleGoodbye: string
+  /** Signs the socket opened to a call's agent (X-CallWaiting-Signature); unsigned without it. */
+  agentSigningSecret?: string
+  /** Said when an agent cannot be reached or drops, before the call ends. */
+  agentApology: string
+  /** A speech-to-text service speaking Deepgram's streaming `listen` protocol: agents get `prompt`s. */
+  stt?: { url: string; apiKey?: string }
 }
 
 /** What a client gets without a proxy in front: how long it may take to send, and how many sockets it may hold. */
@@ -118,6 +124,9 @@ function callsConfig(env: Env): CallsConfig {
     sendAheadMs: int(env, 'CALL_SEND_AHEAD_MS', 1000, 200, 10_000),
     idleTimeoutMs: int(env, 'CALL_IDLE_TIMEOUT', 120, 0, 86_400) * 1000,
     idleGoodbye: env.CALL_IDLE_GOODBYE || 'Goodbye.',
+    agentSigningSecret: env.AGENT_SIGNING_SECRET || undefined,
+    agentApology: env.AGENT_APOLOGY || 'Sorry, we are having trouble on our side. Please call again later.',
+    stt: env.STT_URL ? { url: url(env, 'STT_URL', ['wss:', 'ws:'])!, apiKey: env.STT_API_KEY || undefined } : undefined,
   }
 }
 

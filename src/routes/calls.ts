@@ -4,6 +4,7 @@ import { Type, type Static } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Config } from '../config.js'
 import { ApiError } from '../errors.js'
+import { AgentSchema, checkAgentGreeting } from '../http/agent-schema.js'
 import { E164, errorRef, keySecurity, protectedErrors, VoiceRef } from '../http/schemas.js'
 import { checkSpeakable } from '../http/read-text.js'
 import { CallCapError, applyStatus, attachCallSid, createOutbound, failCall, findCall, isLive, listCalls, type Call } from '../store/calls.js'
@@ -24,6 +25,7 @@ export const CallView = Type.Object({
   to: Type.Union([Type.String(), Type.Null()]),
   status: Type.String(),
   voice_id: Type.String(),
+  agent: Type.Union([AgentSchema, Type.Null()]),
   live: Type.Boolean({ description: 'A media stream is open on the call now' }),
   frames_sent: Type.Integer({ description: '20 ms frames sent to the caller' }),
   ms_played: Type.Integer({ description: 'Audio the caller has heard, as told by echoed marks' }),
@@ -40,6 +42,7 @@ export function view(call: Call, live: LiveInfo | null) {
     to: call.to,
     status: call.status,
     voice_id: call.voice,
+    agent: call.agent,
     live: live !== null,
     frames_sent: live?.framesSent ?? call.framesSent,
     ms_played: live?.msPlayed ?? call.msPlayed,
@@ -88,39 +91,42 @@ export default async function callsRoutes(app: FastifyInstance, { config }: { co
   const PlaceBody = Type.Object({
     to: E164('E.164 number to call; must match ALLOWED_DIAL_PREFIXES'),
     from: Type.Optional(E164('Your Twilio number; TWILIO_PHONE_NUMBER by default')),
-    text: Text,
+    text: Type.Optional({ ...Text, description: 'What the call says; required without an agent' }),
     voice_id: Type.Optional(VoiceRef),
+    agent: Type.Optional(AgentSchema),
   }, { additionalProperties: false })
 
   app.post<{ Body: Static<typeof PlaceBody> }>('/v1/calls', {
     onRequest: app.requireKey('calls'),
     schema: {
-      summary: 'Place a call that speaks the text', tags: ['calls'], security: keySecurity, body: PlaceBody,
+      summary: 'Place a call that speaks the text, or that an agent converses on', tags: ['calls'], security: keySecurity, body: PlaceBody,
       response: { 201: CallView, 404: errorRef, 409: errorRef, 502: errorRef, ...protectedErrors },
     },
   }, async (request, reply) => {
     const { api, tokenKey } = app.telephony
     const base = config.publicBaseUrl
     if (!api || !tokenKey || !base) throw new ApiError('unavailable', 'Outbound calls are not set up here: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and PUBLIC_BASE_URL')
-    const { to, text } = request.body
+    const { to, agent } = request.body
+    const voice = app.voices.get(request.body.voice_id ?? config.calls.defaultVoice)
+    checkAgentGreeting(app, request.body.text, agent, voice.info, 'text')
+    const text = request.body.text ?? agent?.welcome_greeting ?? null
     // Toll fraud: a leaked key must not be able to dial premium numbers abroad.
     if (!config.calls.allowedDialPrefixes.some((p) => to.startsWith(p))) {
       throw new ApiError('forbidden', `Calls to ${to} are not allowed here (ALLOWED_DIAL_PREFIXES)`)
     }
     const from = request.body.from ?? config.twilio.phoneNumber
     if (!from) throw new ApiError('validation_failed', 'from is required: no TWILIO_PHONE_NUMBER is set')
-    const voice = voiceSlug(request.body.voice_id)
-    await charge(request, text, voice)
+    if (text !== null) await charge(request, text, voice.slug)
     let call: Call
     try {
-      call = await createOutbound(app.db, { keyId: request.apiKey!.id, from, to, text, voice, bargeInDigit: config.calls.bargeInDigit }, config.calls.maxPerKey)
+      call = await createOutbound(app.db, { keyId: request.apiKey!.id, from, to, text, voice: voice.slug, bargeInDigit: config.calls.bargeInDigit, agent: agent ?? null }, config.calls.maxPerKey)
     } catch (err) {
       if (!(err instanceof CallCapError)) throw err
       app.metrics.rateLimited.inc({ limit: 'calls' })
       throw new ApiError('rate_limited', `This key already has ${err.live} live calls (limit ${config.calls.maxPerKey})`, { 'retry-after': 5 })
     }
     const twiml = streamTwiml(streamUrl(base, MEDIA_PATH), { call: call.id, token: mintStreamToken(tokenKey, call.id, config.calls.streamTokenTtlS) })
-    app.telephony.hints.remember(call.id, { text, voice })
+    if (text !== null) app.telephony.hints.remember(call.id, { text, voice: voice.slug })
     try {
       const placed = await api.place({ to, from, twiml, statusCallback: `${base}/twilio/status?ref=${call.id}` })
       await attachCallSid(app.db, call.id, placed.sid, placed.status)

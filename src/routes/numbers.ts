@@ -1,12 +1,12 @@
-// The Twilio numbers this service answers: what each says when called, in which voice, and which
-// key interrupts it. An admin key only. A number with no entry answers with the defaults
-// (CALL_GREETING, CALL_VOICE, BARGE_IN_DIGIT).
+// The Twilio numbers this service answers: what each says when called, in which voice, which key
+// interrupts it, and the agent that converses with its callers. An admin key only. A number with no
+// entry answers with the defaults (CALL_GREETING, CALL_VOICE, BARGE_IN_DIGIT).
 import { Type, type Static } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../config.js'
 import { ApiError } from '../errors.js'
+import { AgentSchema, checkAgentGreeting } from '../http/agent-schema.js'
 import { E164, errorRef, keySecurity, protectedErrors, VoiceRef } from '../http/schemas.js'
-import { checkSpeakable } from '../http/read-text.js'
 import { deleteNumber, getNumber, listNumbers, putNumber, type PhoneNumber } from '../store/numbers.js'
 
 const E164Param = Type.Object({ e164: E164('The number in E.164, e.g. +15551234567') })
@@ -16,9 +16,10 @@ const Digit = Type.Union([Type.String({ pattern: '^[0-9*#]$' }), Type.Literal('n
 
 const NumberView = Type.Object({
   e164: Type.String(),
-  greeting: Type.String(),
+  greeting: Type.Union([Type.String(), Type.Null()], { description: 'null with an agent: its welcome_greeting is said' }),
   voice_id: Type.String(),
   barge_in_digit: Type.Union([Type.String(), Type.Null()], { description: 'null: the service default' }),
+  agent: Type.Union([AgentSchema, Type.Null()]),
   created_at: Type.String(),
   updated_at: Type.String(),
 })
@@ -28,15 +29,17 @@ const view = (n: PhoneNumber) => ({
   greeting: n.greeting,
   voice_id: n.voice,
   barge_in_digit: n.bargeInDigit,
+  agent: n.agent,
   created_at: n.createdAt.toISOString(),
   updated_at: n.updatedAt.toISOString(),
 })
 
 export default async function numbersRoutes(app: FastifyInstance, { config }: { config: Config }) {
   const Body = Type.Object({
-    greeting: Type.String({ minLength: 1, maxLength: config.maxTextChars }),
+    greeting: Type.Optional(Type.String({ minLength: 1, maxLength: config.maxTextChars, description: 'Required without an agent' })),
     voice_id: VoiceRef,
     barge_in_digit: Type.Optional(Digit),
+    agent: Type.Optional(AgentSchema),
   }, { additionalProperties: false })
   const common = { tags: ['numbers'], security: keySecurity, params: E164Param }
 
@@ -44,10 +47,10 @@ export default async function numbersRoutes(app: FastifyInstance, { config }: { 
     onRequest: app.requireKey('admin'),
     schema: { summary: 'Set what a number says when called', ...common, body: Body, response: { 200: NumberView, 201: NumberView, 404: errorRef, ...protectedErrors } },
   }, async (request, reply) => {
-    const { greeting, voice_id, barge_in_digit } = request.body
+    const { greeting, voice_id, barge_in_digit, agent } = request.body
     const voice = app.voices.get(voice_id)
-    checkSpeakable(app, greeting, voice.info, 'greeting')
-    const { number, created } = await putNumber(app.db, { e164: request.params.e164, greeting, voice: voice.slug, bargeInDigit: barge_in_digit ?? null })
+    checkAgentGreeting(app, greeting, agent, voice.info)
+    const { number, created } = await putNumber(app.db, { e164: request.params.e164, greeting: greeting ?? null, voice: voice.slug, bargeInDigit: barge_in_digit ?? null, agent: agent ?? null })
     return reply.code(created ? 201 : 200).send(view(number))
   })
 

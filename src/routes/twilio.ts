@@ -9,6 +9,7 @@ import { safeUrl } from '../plugins/logging.js'
 import { applyStatus, isCallStatus, isLive, recordInbound } from '../store/calls.js'
 import { getNumber } from '../store/numbers.js'
 import { openCallSession } from '../telephony/open-session.js'
+import { ClipCache } from '../telephony/agent/clips.js'
 import { mintStreamToken, streamUrl, validStreamUpgrade, validWebhook } from '../telephony/signature.js'
 import { hangupTwiml, streamTwiml } from '../telephony/twiml.js'
 
@@ -49,6 +50,7 @@ export default async function twilioRoutes(app: FastifyInstance, { config }: { c
   const { hub, metrics, hints } = app.telephony
   const key = app.telephony.tokenKey
   const mediaUrl = publicBaseUrl ? streamUrl(publicBaseUrl, MEDIA_PATH) : null
+  const clips = new ClipCache()
 
   // Only this plugin's routes read forms (no @fastify/formbody installed: URLSearchParams does it).
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
@@ -82,9 +84,10 @@ export default async function twilioRoutes(app: FastifyInstance, { config }: { c
       from: b.From ?? null,
       to: b.To ?? null,
       status: isCallStatus(b.CallStatus) ? b.CallStatus : 'ringing',
-      text: number?.greeting ?? config.calls.greeting,
+      text: number?.agent ? (number.agent.welcome_greeting ?? null) : (number?.greeting ?? config.calls.greeting),
       voice: voice?.slug ?? config.calls.defaultVoice,
       bargeInDigit: digit === 'none' ? null : digit,
+      agent: number?.agent ?? null,
     })
     reply.type('text/xml; charset=utf-8')
     if (!isLive(call)) return hangupTwiml()
@@ -119,6 +122,6 @@ export default async function twilioRoutes(app: FastifyInstance, { config }: { c
       }
     },
   }, (socket, request) => {
-    openCallSession(socket, { db: app.db, synth: app.synth, hub, hints, tokenKey: key!, metrics, calls: config.calls, log: request.log })
+    openCallSession(socket, { db: app.db, synth: app.synth, hub, hints, tokenKey: key!, metrics, calls: config.calls, api: app.telephony.api, clips, log: request.log })
   })
 }

@@ -1,6 +1,7 @@
 // Calls in the database. Every write is idempotent: Twilio retries webhooks and status callbacks
 // may repeat or arrive out of order, so a status only ever moves forward (see status_rank).
-import type { Queryable } from './db.js'
+import type { AgentSettings } from '../telephony/agent/settings.js'
+import { fromJsonb, toJsonb, type Queryable } from './db.js'
 
 export const CALL_STATUSES = ['queued', 'initiated', 'ringing', 'in-progress', 'completed', 'busy', 'failed', 'no-answer', 'canceled'] as const
 export type CallStatus = (typeof CALL_STATUSES)[number]
@@ -28,6 +29,8 @@ export interface Call {
   text: string | null
   voice: string
   bargeInDigit: string | null
+  /** The app that converses with the caller; null for a call that only says its text. */
+  agent: AgentSettings | null
   streamSid: string | null
   framesSent: number
   msPlayed: number
@@ -47,6 +50,7 @@ interface Row {
   text: string | null
   voice_slug: string
   barge_in_digit: string | null
+  agent: AgentSettings | string | null
   stream_sid: string | null
   frames_sent: number | string
   ms_played: number | string
@@ -69,6 +73,7 @@ function toCall(r: Row): Call {
     text: r.text,
     voice: r.voice_slug,
     bargeInDigit: r.barge_in_digit,
+    agent: fromJsonb(r.agent),
     streamSid: r.stream_sid,
     framesSent: Number(r.frames_sent),
     msPlayed: Number(r.ms_played),
@@ -89,9 +94,10 @@ export interface InboundCall {
   from: string | null
   to: string | null
   status: CallStatus
-  text: string
+  text: string | null
   voice: string
   bargeInDigit: string | null
+  agent?: AgentSettings | null
 }
 
 /**
@@ -101,15 +107,15 @@ export interface InboundCall {
 export async function recordInbound(db: Queryable, c: InboundCall): Promise<Call> {
   const rank = RANK[c.status]
   const [row] = await db.query<Row>(
-    `INSERT INTO calls (call_sid, direction, from_number, to_number, status, status_rank, text, voice_slug, barge_in_digit, ended_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $6::smallint = ${FINAL} THEN now() END)
+    `INSERT INTO calls (call_sid, direction, from_number, to_number, status, status_rank, text, voice_slug, barge_in_digit, agent, ended_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, CASE WHEN $6::smallint = ${FINAL} THEN now() END)
      ON CONFLICT (call_sid) DO UPDATE SET
        status = CASE WHEN calls.status_rank < EXCLUDED.status_rank THEN EXCLUDED.status ELSE calls.status END,
        status_rank = GREATEST(calls.status_rank, EXCLUDED.status_rank),
        ended_at = COALESCE(calls.ended_at, EXCLUDED.ended_at),
        updated_at = now()
      RETURNING *`,
-    [c.callSid, c.direction, c.from, c.to, c.status, rank, c.text, c.voice, c.bargeInDigit],
+    [c.callSid, c.direction, c.from, c.to, c.status, rank, c.text, c.voice, c.bargeInDigit, toJsonb(c.agent)],
   )
   return toCall(row)
 }
@@ -118,9 +124,10 @@ export interface OutboundCall {
   keyId: string
   from: string
   to: string
-  text: string
+  text: string | null
   voice: string
   bargeInDigit: string | null
+  agent?: AgentSettings | null
 }
 
 export class CallCapError extends Error {
@@ -142,9 +149,9 @@ export async function createOutbound(db: { transaction<T>(fn: (tx: Queryable) =>
     )
     if (Number(n) >= maxLive) throw new CallCapError(Number(n))
     const [row] = await tx.query<Row>(
-      `INSERT INTO calls (direction, from_number, to_number, status, status_rank, key_id, text, voice_slug, barge_in_digit)
-       VALUES ('outbound-api', $1, $2, 'queued', 0, $3, $4, $5, $6) RETURNING *`,
-      [c.from, c.to, c.keyId, c.text, c.voice, c.bargeInDigit],
+      `INSERT INTO calls (direction, from_number, to_number, status, status_rank, key_id, text, voice_slug, barge_in_digit, agent)
+       VALUES ('outbound-api', $1, $2, 'queued', 0, $3, $4, $5, $6, $7::jsonb) RETURNING *`,
+      [c.from, c.to, c.keyId, c.text, c.voice, c.bargeInDigit, toJsonb(c.agent)],
     )
     return toCall(row)
   })

@@ -211,3 +211,9 @@ async function openPglite(dataDir: string, fromDump?: Blob): Promise<Db> {
     },
   }
 }
+
+/** A jsonb parameter: text cast in SQL (`$n::jsonb`), the same for PGlite and postgres.js. */
+export const toJsonb = (value: unknown): string | null => (value == null ? null : JSON.stringify(value))
+
+/** A jsonb column: parsed by the driver, or text where a driver leaves it so. */
+export const fromJsonb = <T>(value: T | string | null): T | null => (typeof value === 'string' ? (JSON.parse(value) as T) : value)

@@ -9,30 +9,18 @@ import {
   clearMessage, markMessage, mediaMessage, parseInbound,
   type InboundMessage, type ProtocolErrorReason, type StartMessage,
 } from './media-stream.js'
+import { StreamRefused, type BargeInSource, type CallContext, type CallerEvent } from './call-context.js'
 import { FRAME_MS, Playout } from './playout.js'
-import { Speaker, type Utterance } from './speaker.js'
+import { Speaker, type SpeechSource, type Utterance } from './speaker.js'
 import { CallerAudio } from './caller-audio.js'
 
 const OPEN = 1 // WebSocket.OPEN
-
-/** What a `start` is checked against, and what the call then says. */
-export interface CallContext {
-  callId: string
-  callSid: string
-  /** Spoken as soon as the stream starts; null for nothing. */
-  text: string | null
-  voice: VoiceInfo
-  bargeInDigit: string | null
-}
-
-/** Thrown by `authorize` to refuse a stream (closed with 1008 and this reason). */
-export class StreamRefused extends Error {}
 
 export interface CallMetrics {
   framesSent(n: number): void
   protocolError(reason: ProtocolErrorReason): void
   firstMedia(seconds: number): void
-  bargeIn(source: 'dtmf' | 'api'): void
+  bargeIn(source: BargeInSource): void
 }
 
 export interface SessionOptions {
@@ -67,6 +55,7 @@ export interface SessionOptions {
 
 export class CallSession {
   callSid: string | null = null
+  accountSid: string | null = null
   streamSid: string | null = null
   context: CallContext | null = null
 
@@ -78,6 +67,7 @@ export class CallSession {
   private readonly playout: Playout
   private readonly speaker: Speaker
   private readonly caller: CallerAudio
+  private listener: ((e: CallerEvent) => void) | null = null
 
   constructor(
     private readonly socket: WebSocket,
@@ -115,15 +105,29 @@ export class CallSession {
     return this.playout.msPlayed
   }
 
-  /** Queues speech; with `interrupt`, whatever is playing or queued is cleared first. */
-  say(text: string, opts: { voice?: VoiceInfo; interrupt?: boolean; timed?: boolean } = {}): Utterance {
+  /** What the caller was hearing at `t` (performance.now()): the utterance, and the call's frames played by then. */
+  hearingAt(t: number): { utterance: Utterance | null; frame: number } {
+    const frame = this.playout.playedAt(t)
+    return { utterance: this.speaker.audibleAt(frame), frame }
+  }
+
+  /** Every inbound media frame and key press from now on goes to `listener` too. */
+  onCaller(listener: (e: CallerEvent) => void): void {
+    this.listener = listener
+  }
+
+  /**
+   * Queues speech; with `interrupt`, whatever is playing or queued is cleared first. With a
+   * `feed` or a `clip`, that is what is heard (`text` is then only a label).
+   */
+  say(text: string, opts: { voice?: VoiceInfo; interrupt?: boolean; timed?: boolean } & SpeechSource = {}): Utterance {
     if (this.state !== 'live') throw new Error('the stream is not live')
     if (opts.interrupt) this.clear('api')
-    return this.speaker.say(text, opts.voice ?? this.context!.voice, opts.timed)
+    return this.speaker.say(text, opts.voice ?? this.context!.voice, opts.timed, { feed: opts.feed, clip: opts.clip })
   }
 
   /** Barge-in: the caller stops hearing what was sent, and nothing queued is spoken. */
-  clear(source: 'dtmf' | 'api'): void {
+  clear(source: BargeInSource): void {
     if (this.state !== 'live') return
     this.o.metrics.bargeIn(source)
     this.send(clearMessage(this.streamSid!))
@@ -192,10 +196,14 @@ export class CallSession {
         return void this.start(m)
       case 'media':
         if (this.streamSid === null) return this.protocolError('out_of_order', 'media before start')
-        if (this.state === 'live') this.caller.hear(m)
+        if (this.state === 'live') {
+          this.caller.hear(m)
+          this.listener?.(m)
+        }
         return
       case 'dtmf':
         if (this.state !== 'live') return
+        this.listener?.(m)
         if (this.context!.bargeInDigit !== null && m.dtmf.digit === this.context!.bargeInDigit) this.clear('dtmf')
         return
       case 'mark':
@@ -214,6 +222,7 @@ export class CallSession {
     this.startedAt = performance.now()
     this.streamSid = m.streamSid
     this.callSid = m.start.callSid
+    this.accountSid = m.start.accountSid
     if (this.startTimer) clearTimeout(this.startTimer)
     this.startTimer = null
     const guess = this.o.preview?.(m)

@@ -10,7 +10,7 @@ import type { MediaMessage } from './media-stream.js'
  * telephone line sits around -60 to -50 dBFS; speech, even soft, well above -40.
  */
 const SOUND_DBFS = -45
-const SOUND_RMS = 32768 * 10 ** (SOUND_DBFS / 20)
+export const SOUND_RMS = 32768 * 10 ** (SOUND_DBFS / 20)
 const CHECK_EVERY_MS = 1000
 
 export interface CallerAudioOptions {

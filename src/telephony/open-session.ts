@@ -6,11 +6,17 @@ import type { CallsConfig } from '../config.js'
 import type { Queryable } from '../store/db.js'
 import { streamEnded, streamStarted } from '../store/calls.js'
 import type { Synthesizer } from '../speech/synthesizer.js'
-import { CallSession, StreamRefused, type CallContext, type CallMetrics } from './call-session.js'
+import { CallSession, type CallMetrics } from './call-session.js'
+import { StreamRefused, type CallContext } from './call-context.js'
 import type { CallHub } from './call-hub.js'
 import type { StartMessage } from './media-stream.js'
 import { checkStreamToken } from './signature.js'
 import type { StartHints } from './start-hints.js'
+import { AgentLink } from './agent/link.js'
+import type { ClipCache } from './agent/clips.js'
+import type { CallsApi } from './rest.js'
+import { handoffTwiml } from './twiml.js'
+import type { VoiceInfo } from '../speech/engine.js'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
@@ -22,6 +28,9 @@ export interface SessionDeps {
   tokenKey: Buffer
   metrics: CallMetrics
   calls: CallsConfig
+  clips: ClipCache
+  /** Twilio's REST API, for an agent's end (hang up or hand off); null when not configured. */
+  api: CallsApi | null
   log: { info(o: object, m: string): void; warn(o: object, m: string): void }
 }
 
@@ -44,8 +53,32 @@ export function openCallSession(socket: WebSocket, d: SessionDeps): CallSession 
     if (!row) throw new StreamRefused('call is not live')
     const voice = d.synth.voice(row.voice) ?? d.synth.voice(d.calls.defaultVoice)
     if (!voice) throw new Error(`no voice "${row.voice}" on this instance`)
-    return { callId: row.id, callSid: start.start.callSid, text: row.text, voice, bargeInDigit: row.bargeInDigit }
+    return {
+      callId: row.id, callSid: start.start.callSid, text: row.text, voice, from: row.from, to: row.to, direction: row.direction, agent: row.agent,
+      // With an agent, keys interrupt as its `interruptible` says (and the app hears every key).
+      bargeInDigit: row.agent ? null : row.bargeInDigit,
+    }
   }
+
+  /** A voice for a language tag: the same engine first, the exact tag before its language alone. */
+  function voiceFor(tag: string, current: VoiceInfo): VoiceInfo | undefined {
+    const want = tag.toLowerCase()
+    const base = want.split('-')[0]
+    const voices = d.synth.voices().sort((a, b) => Number(b.engine === current.engine) - Number(a.engine === current.engine))
+    return voices.find((v) => v.language.toLowerCase() === want) ?? voices.find((v) => v.language.toLowerCase().split('-')[0] === base)
+  }
+
+  async function endCall(session: CallSession, handoff?: { url: string; data?: string }): Promise<void> {
+    const sid = session.callSid
+    try {
+      if (d.api && sid) await (handoff ? d.api.redirect(sid, handoffTwiml(handoff.url, handoff.data)) : d.api.hangup(sid))
+    } catch (err) {
+      d.log.warn({ err: { message: (err as Error).message }, callSid: sid }, 'could not end or hand off an agent\'s call')
+    }
+    session.close(1000, handoff ? 'handed off' : 'ended by the agent')
+  }
+
+  let agent: AgentLink | null = null
 
   return new CallSession(socket, {
     synth: d.synth,
@@ -56,8 +89,18 @@ export function openCallSession(socket: WebSocket, d: SessionDeps): CallSession 
     sendAheadMs: d.calls.sendAheadMs,
     idleTimeoutMs: d.calls.idleTimeoutMs,
     idleGoodbye: d.calls.idleGoodbye,
-    onLive: (session) => d.hub.add(session),
+    onLive: (session) => {
+      d.hub.add(session)
+      const ctx = session.context!
+      if (!ctx.agent) return
+      agent = new AgentLink({
+        session, context: { ...ctx, agent: ctx.agent }, signingSecret: d.calls.agentSigningSecret, apology: d.calls.agentApology, stt: d.calls.stt, clips: d.clips,
+        endCall: (handoff) => endCall(session, handoff), voiceFor, log: d.log,
+      })
+      void agent.start()
+    },
     onEnded: (session) => {
+      agent?.close()
       d.hub.remove(session)
       const ctx = session.context
       if (ctx) {

@@ -54,6 +54,8 @@ export class Playout {
   framesPlayed = 0
   generation = 0
   private confirmedAt = 0
+  /** When (performance.now(), ms) what was sent will have played, as Twilio plays in real time. */
+  private playEnd = 0
   private lastMarkAt = 0
   private markSeq = 0
   private readonly marks: PendingMark[] = []
@@ -84,8 +86,18 @@ export class Playout {
     return !stale()
   }
 
+  /**
+   * Frames the caller had heard at time `t` (performance.now()): what the echoed marks say, and
+   * since the last echo what the clock says, since Twilio plays in real time. Exact at each echo.
+   */
+  playedAt(t: number): number {
+    const unplayed = Math.min(this.framesSent - this.confirmedAt, Math.max(0, Math.ceil((this.playEnd - t) / FRAME_MS)))
+    return this.framesSent - unplayed
+  }
+
   /** A frame went out; a pacing mark follows every few. */
   sent(): void {
+    this.playEnd = Math.max(performance.now(), this.playEnd) + FRAME_MS
     this.framesSent++
     if (this.framesSent - this.lastMarkAt >= this.markEvery) this.mark('m')
   }
@@ -109,6 +121,7 @@ export class Playout {
     for (const mk of this.marks.splice(0, index + 1)) mk.listener?.played()
     this.framesPlayed += at - this.confirmedAt
     this.confirmedAt = at
+    this.playEnd = performance.now() + (this.framesSent - at) * FRAME_MS
     this.wake()
     return 'played'
   }
@@ -118,6 +131,7 @@ export class Playout {
     this.generation++
     for (const mk of this.marks.splice(0)) mk.listener?.dropped(reason)
     this.confirmedAt = this.framesSent
+    this.playEnd = performance.now()
     this.lastMarkAt = this.framesSent
     this.wake()
   }

@@ -38,6 +38,8 @@ export interface CallsApi {
   place(p: { to: string; from: string; twiml: string; statusCallback: string }): Promise<PlacedCall>
   /** 'ended': Twilio says the call was already over (20404). */
   hangup(callSid: string): Promise<'completed' | 'ended'>
+  /** The live call leaves its stream for this TwiML (an agent's handoff); 'ended' as for hangup. */
+  redirect(callSid: string, twiml: string): Promise<'updated' | 'ended'>
 }
 
 /** Error 20404: the resource (here, a live call) does not exist. */
@@ -51,6 +53,16 @@ function rethrow(err: unknown): never {
 
 export function createCallsApi(accountSid: string, authToken: string, apiBaseUrl?: string): CallsApi {
   const client = twilio(accountSid, authToken, apiBaseUrl ? { httpClient: new RebasedClient(new URL(apiBaseUrl)) } : {})
+  /** False when Twilio says the call is already over. */
+  async function update(callSid: string, change: { status: 'completed' } | { twiml: string }): Promise<boolean> {
+    try {
+      await client.calls(callSid).update(change)
+      return true
+    } catch (err) {
+      if ((err as { code?: number }).code === NOT_FOUND) return false
+      rethrow(err)
+    }
+  }
   return {
     async place({ to, from, twiml, statusCallback }) {
       try {
@@ -68,13 +80,10 @@ export function createCallsApi(accountSid: string, authToken: string, apiBaseUrl
       }
     },
     async hangup(callSid) {
-      try {
-        await client.calls(callSid).update({ status: 'completed' })
-        return 'completed'
-      } catch (err) {
-        if ((err as { code?: number }).code === NOT_FOUND) return 'ended'
-        rethrow(err)
-      }
+      return (await update(callSid, { status: 'completed' })) ? 'completed' : 'ended'
+    },
+    async redirect(callSid, twiml) {
+      return (await update(callSid, { twiml })) ? 'updated' : 'ended'
     },
   }
 }

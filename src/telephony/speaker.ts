@@ -9,6 +9,8 @@ import { prefetch, type Prefetched } from '../speech/prefetch.js'
 import type { Segment } from '../speech/read.js'
 import { readInput } from '../speech/read-input.js'
 import { SsmlError } from '../speech/ssml/parse.js'
+import type { SegmentFeed } from '../speech/segment-feed.js'
+import type { Clip } from './agent/clips.js'
 import type { SpeechChunk, SpokenWord, Synthesizer } from '../speech/synthesizer.js'
 import { FRAME_MS, type DropReason, type Playout } from './playout.js'
 
@@ -33,7 +35,8 @@ export class Utterance {
   private readonly marks: { name: string; atMs: number }[] = []
   private heardMarks: string[] = []
   private resolve!: (o: Outcome) => void
-  private settled = false
+  /** It has played, been cut short, failed or its call ended. */
+  settled = false
 
   constructor(
     readonly id: number,
@@ -41,8 +44,17 @@ export class Utterance {
     readonly voice: VoiceInfo,
     private readonly playout: Playout,
     readonly timed: boolean,
+    private readonly source: SpeechSource = {},
   ) {
     this.done = new Promise((r) => (this.resolve = r))
+  }
+
+  get feed(): SegmentFeed | undefined {
+    return this.source.feed
+  }
+
+  get clip(): SpeechSource['clip'] {
+    return this.source.clip
   }
 
   /** A segment's words, `offsetMs` into the utterance's audio. */
@@ -59,6 +71,16 @@ export class Utterance {
     return { heard: this.heardWords.join(' '), ...(this.marks.length ? { marks: this.heardMarks } : {}) }
   }
 
+  /**
+   * What had played of this utterance once the call had played `frame` frames: the words heard to
+   * their end, and its audio in ms. For the utterance now playing (its frames are the last sent).
+   */
+  heardBy(frame: number): { text: string; ms: number } {
+    const frames = this.startFrame === null ? 0 : Math.min(Math.max(0, frame - this.startFrame), this.playout.framesSent - this.startFrame)
+    const ms = frames * FRAME_MS
+    return { text: this.words.filter((w) => w.endMs <= ms).map((w) => w.word).join(' '), ms }
+  }
+
   settle(o: Outcome): void {
     if (this.settled) return
     this.settled = true
@@ -70,6 +92,14 @@ export class Utterance {
 }
 
 export class QueueFullError extends Error {}
+
+/** Where an utterance's audio comes from, when not from reading its text. */
+export interface SpeechSource {
+  /** Segments still arriving (an agent's reply as it is written); `text` is then only a label. */
+  feed?: SegmentFeed
+  /** Recorded audio (an agent's `play`), played `loops` times; waited for in its turn in the queue. */
+  clip?: { clip: Promise<Clip>; loops: number }
+}
 
 /** Speech whose synthesis began before it was asked for. */
 interface Prepared {
@@ -95,7 +125,9 @@ export class Speaker {
   /** Shutting down: no new segment starts once the current one is complete. */
   draining = false
   private readonly queue: Utterance[] = []
-  private current: Utterance | null = null
+  private playing: Utterance | null = null
+  /** Utterances with frames sent and not yet settled: what the caller may be hearing. */
+  private sounding: Utterance[] = []
   private pumping = false
   private nextId = 1
   private controller = new AbortController()
@@ -108,7 +140,20 @@ export class Speaker {
   ) {}
 
   get speaking(): boolean {
-    return this.current !== null
+    return this.playing !== null
+  }
+
+  /** The utterance being spoken, if any. */
+  get current(): Utterance | null {
+    return this.playing
+  }
+
+  /** The utterance the caller was hearing once the call had played `frame` frames; null for silence. */
+  audibleAt(frame: number): Utterance | null {
+    this.sounding = this.sounding.filter((u) => !u.settled)
+    let heard: Utterance | null = null
+    for (const u of this.sounding) if (u.startFrame! <= frame) heard = u
+    return heard ?? this.sounding[0] ?? null
   }
 
   /** The text being spoken now (the console's live calls show it). */
@@ -128,9 +173,9 @@ export class Speaker {
   }
 
   /** With `timed`, the utterance learns which words the caller heard (word timings cost Flite a cheap second run). */
-  say(text: string, voice: VoiceInfo, timed = false): Utterance {
+  say(text: string, voice: VoiceInfo, timed = false, source: SpeechSource = {}): Utterance {
     if (this.queue.length >= this.d.maxQueued) throw new QueueFullError('too much speech is queued on this call')
-    const u = new Utterance(this.nextId++, text, voice, this.d.playout, timed)
+    const u = new Utterance(this.nextId++, text, voice, this.d.playout, timed, source)
     this.queue.push(u)
     void this.pump()
     return u
@@ -142,7 +187,9 @@ export class Speaker {
     this.controller = new AbortController()
     this.prepared?.controller.abort()
     this.prepared = null
-    this.current?.settle(outcome)
+    // A reply still being written waits on its feed, not on the synthesis the abort stops.
+    for (const u of [this.playing, ...this.queue]) u?.feed?.end()
+    this.playing?.settle(outcome)
     for (const u of this.queue.splice(0)) u.settle(outcome)
   }
 
@@ -158,7 +205,7 @@ export class Speaker {
     }
   }
 
-  private synthesize(segments: Segment[], voice: VoiceInfo, signal: AbortSignal, words = false): Prefetched<SpeechChunk> {
+  private synthesize(segments: Segment[] | SegmentFeed, voice: VoiceInfo, signal: AbortSignal, words = false): Prefetched<SpeechChunk> {
     return prefetch(this.d.synth.stream(segments, { signal, live: true, words, rate: voice.sampleRate }))
   }
 
@@ -180,13 +227,13 @@ export class Speaker {
     this.pumping = true
     try {
       for (let u = this.queue.shift(); u && this.d.live() && !this.draining; u = this.queue.shift()) {
-        this.current = u
+        this.playing = u
         await this.speak(u, this.d.playout.generation, this.controller.signal)
-        this.current = null
+        this.playing = null
       }
     } finally {
       this.pumping = false
-      this.current = null
+      this.playing = null
       this.onIdle()
     }
   }
@@ -194,16 +241,22 @@ export class Speaker {
   private async speak(u: Utterance, gen: number, signal: AbortSignal): Promise<void> {
     const { playout } = this.d
     const prepared = this.takePrepared(u, signal)
-    const segments = prepared?.segments ?? this.read(u.text, u.voice)
-    if (segments.length === 0) return u.settle('played')
+    const segments = u.feed ?? prepared?.segments ?? this.read(u.text, u.voice)
+    if (segments.length === 0 && !u.feed && !u.clip) return u.settle('played')
     // Synthesis first: the encoder is built while the engine works on the first segment.
-    const speech = prepared?.speech ?? this.synthesize(segments, u.voice, signal, u.timed)
-    const encoder = await createEncoder('mulaw', { inputRate: u.voice.sampleRate, outputRate: 8000 })
+    const clip = await u.clip?.clip.catch(() => null)
+    if (clip === null) return u.settle('failed') // the agent is told why
+    const speech = clip ? { chunks: loop(clip, u.clip!.loops) } : prepared?.speech ?? this.synthesize(segments, u.voice, signal, u.timed)
+    const rate = clip?.rate ?? u.voice.sampleRate
+    const encoder = await createEncoder('mulaw', { inputRate: rate, outputRate: 8000 })
     const framer = createFramer(FRAME_BYTES)
     const stale = () => gen !== playout.generation || !this.d.live()
     const send = async (frame: Uint8Array) => {
       if (!(await playout.room(stale))) return false
-      u.startFrame ??= playout.framesSent
+      if (u.startFrame === null) {
+        u.startFrame = playout.framesSent
+        this.sounding.push(u)
+      }
       this.d.sendMedia(Buffer.from(frame.buffer, frame.byteOffset, FRAME_BYTES).toString('base64'))
       playout.sent()
       return true
@@ -211,8 +264,8 @@ export class Speaker {
     let audioMs = 0
     let segmentMs = 0
     const after = (chunk: SpeechChunk) => {
-      audioMs += (chunk.samples.length / u.voice.sampleRate) * 1000
-      if (chunk.words) u.addWords(chunk.words, segmentMs, u.voice.sampleRate)
+      audioMs += (chunk.samples.length / rate) * 1000
+      if (chunk.words) u.addWords(chunk.words, segmentMs, rate)
       if (chunk.mark !== undefined) u.addMark(chunk.mark, audioMs)
       if (chunk.last) segmentMs = audioMs
       if (stale()) return false
@@ -223,7 +276,7 @@ export class Speaker {
     try {
       // An engine may hand over a whole sentence at once. Encoding it slice by slice, as the
       // window opens, keeps the resampler's buffers and the frames waiting here small.
-      const slice = Math.ceil((u.voice.sampleRate * SLICE_MS) / 1000)
+      const slice = Math.ceil((rate * SLICE_MS) / 1000)
       for await (const bytes of encodeChunks(speech.chunks, encoder, { slice, after })) {
         for (const frame of framer.push(bytes)) if (!(await send(frame))) return
       }
@@ -237,4 +290,9 @@ export class Speaker {
       }
     }
   }
+}
+
+/** A clip as the synthesizer's chunks: each pass a segment of its own. */
+async function* loop(clip: Clip, loops: number): AsyncGenerator<SpeechChunk> {
+  for (let i = 0; i < loops; i++) yield { samples: clip.samples, segment: i, last: true, final: i === loops - 1 }
 }

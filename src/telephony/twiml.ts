@@ -31,3 +31,12 @@ export function hangupTwiml(): string {
   response.hangup()
   return response.toString()
 }
+
+/** An agent's handoff: the call leaves its stream for the app's TwiML, which gets the agent's data. */
+export function handoffTwiml(url: string, handoffData?: string): string {
+  const target = new URL(url)
+  if (handoffData !== undefined) target.searchParams.set('HandoffData', handoffData)
+  const response = new twilio.twiml.VoiceResponse()
+  response.redirect({ method: 'POST' }, target.toString())
+  return response.toString()
+}

@@ -159,6 +159,23 @@ export class TwilioStream {
     return Buffer.concat(this.received.slice(from).filter((r) => r.event === 'media').map((r) => r.bytes!))
   }
 
+  /** Media bytes that have played by now (the rest is still buffered). */
+  heardBytes(): number {
+    const received = this.audio().length
+    return received - Math.min(received, Math.round(Math.max(0, this.bufferEnd - performance.now()) * 8 * this.speed))
+  }
+
+  /** Caller audio in real time, a frame every 20 ms (catching up after a late timer), as a phone line sends it. */
+  async sendPaced(frames: Buffer<ArrayBuffer>[], onFrame?: (i: number) => void): Promise<void> {
+    const start = performance.now()
+    for (let i = 0; i < frames.length && !this.isClosed; i++) {
+      const wait = start + i * 20 - performance.now()
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait))
+      onFrame?.(i)
+      this.sendMedia(frames[i])
+    }
+  }
+
   count(event: Received['event']): number {
     return this.received.filter((r) => r.event === event).length
   }

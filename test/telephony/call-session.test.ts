@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { WebSocket } from 'ws'
 import { SynthesisPool } from '../../src/speech/workers.js'
 import { Synthesizer } from '../../src/speech/synthesizer.js'
-import { CallSession, StreamRefused, type CallContext, type SessionOptions } from '../../src/telephony/call-session.js'
+import { CallSession, type SessionOptions } from '../../src/telephony/call-session.js'
+import { StreamRefused, type CallContext } from '../../src/telephony/call-context.js'
 import type { StartMessage } from '../../src/telephony/media-stream.js'
 import { parseMark } from '../../src/telephony/playout.js'
 import { expectSpoken } from '../helpers/call-audio.js'
@@ -66,7 +67,7 @@ function session(socket: FakeSocket, o: Partial<SessionOptions>): Promise<string
 }
 
 const kal16 = () => synth.voice('kal16')!
-const context = (text: string): CallContext => ({ callId: 'c', callSid: CALL, text, voice: kal16(), bargeInDigit: null })
+const context = (text: string): CallContext => ({ callId: 'c', callSid: CALL, text, voice: kal16(), bargeInDigit: null, agent: null, from: null, to: null, direction: 'inbound' })
 const idle = () => pool.running + pool.queued === 0
 
 describe('an early start', () => {
