@@ -281,9 +281,12 @@ describe('Dockerfiles', () => {
       expect(final).toMatch(/^EXPOSE 8004$/m)
       const cmd = /^CMD (\[.*\])$/m.exec(final)?.[1]
       expect(JSON.parse(cmd!)).toEqual(['node', 'dist/src/main.js'])
-      // The same entry as npm start, and tsx is only for development (npm run say/keys/voices, tests).
+      // The same entry and malloc setting as npm start, and tsx is only for development (npm run
+      // say/keys/voices, tests).
       const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string>; dependencies: Record<string, string> }
-      expect(pkg.scripts.start).toMatch(/exec node dist\/src\/main\.js$/)
+      const arenas = /MALLOC_ARENA_MAX=\$\{MALLOC_ARENA_MAX:-(\d+)\} exec node dist\/src\/main\.js$/.exec(pkg.scripts.start)?.[1]
+      expect(arenas).toBeTruthy()
+      expect(final).toMatch(new RegExp(`^ {4}MALLOC_ARENA_MAX=${arenas} \\\\$`, 'm'))
       expect(pkg.dependencies).not.toHaveProperty('tsx')
       expect(pkg.dependencies).not.toHaveProperty('typescript')
     })
