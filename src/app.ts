@@ -51,6 +51,11 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     bodyLimit: config.bodyLimitBytes,
     trustProxy: trustProxyOption(config.trustProxy),
     forceCloseConnections: 'idle',
+    // No limit over a whole plugin's start: every wait on something outside has a deadline of its
+    // own that says what did not answer (the database's connect and first answer, Redis). Fastify's
+    // default 10 s only failed slow starts that were working: a first start of the embedded
+    // database (initdb, then PGlite's first load) on a small or busy machine, Piper models loading.
+    pluginTimeout: 0,
     // Without a proxy in front, a client that never finishes its request must not hold a socket
     // for Node's defaults (60 s for headers, 5 min in all); checked every second.
     http: {

@@ -26,9 +26,9 @@ function announceKey(key: string, config: Config): void {
         'With the service stopped (the embedded database in DATA_DIR admits one process at a time):',
         '  npm run keys -- -n 1 --scopes tts,calls --name-prefix "My key"',
         'In a container, stop it and run the same image on the same data volume:',
-        '  docker run --rm -v DATA_VOLUME:/app/data IMAGE npm run keys -- -n 1 --scopes tts',
+        '  docker run --rm -v DATA_VOLUME:/app/data IMAGE node dist/src/cli/keys.js -n 1 --scopes tts',
       ]
-    : ['From the shell (also while the service runs; in Docker: docker compose exec tts npm run keys -- ...):',
+    : ['From the shell (also while the service runs; in Docker: docker compose exec tts node dist/src/cli/keys.js ...):',
         '  npm run keys -- -n 1 --scopes tts,calls --name-prefix "My key"']
   process.stdout.write(
     [

@@ -254,24 +254,51 @@ describe('Dockerfiles', () => {
     [...read(file).matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1].split(/\s+/))
 
   for (const file of ['Dockerfile.cpu', 'Dockerfile.gpu']) {
-    it(`${file}: production dependencies, a non-root user, a health check and node as PID 1`, () => {
+    it(`${file}: compiles src/ in a build stage with every dependency`, () => {
+      const build = stages(file).find((stage) => /^\S+ AS build$/m.test(stage))!
+      expect(build, 'a stage named build').toBeTruthy()
+      expect(build).toMatch(/^RUN .*npm ci(?! --omit)/m)
+      expect(build).toMatch(/^COPY tsconfig\.json tsconfig\.build\.json \.\/$/m)
+      expect(build).toMatch(/^COPY src \.\/src$/m)
+      expect(build).toMatch(/^RUN npm run build$/m)
+      // npm run build is tsc over tsconfig.build.json, which writes dist/src/: what the runtime copies.
+      const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string> }
+      expect(pkg.scripts.build).toBe('tsc -p tsconfig.build.json')
+      expect(JSON.parse(read('tsconfig.build.json')).include).toEqual(['src'])
+      expect(JSON.parse(read('tsconfig.json')).compilerOptions).toMatchObject({ outDir: 'dist', rootDir: '.' })
+    })
+
+    it(`${file}: runs the compiled service with production dependencies only, as a non-root user, node as PID 1`, () => {
       const final = stages(file).at(-1)!
       expect(final).toMatch(/npm ci --omit=dev/)
+      expect(final).toMatch(/^COPY --from=build \/app\/dist\/src \.\/dist\/src$/m)
+      expect(final).toMatch(/^COPY schema \.\/schema$/m)
+      expect(final).toMatch(/^COPY web \.\/web$/m)
+      // No TypeScript in the image: neither the sources nor tsx.
+      expect(final).not.toMatch(/^COPY src /m)
+      expect(final).not.toMatch(/tsx/)
       expect(final).toMatch(/^USER tts$/m)
       expect(final).toMatch(/^HEALTHCHECK .*\n?.*\/health/m)
-      expect(final).toMatch(/^CMD \["node", "--import", "tsx", "src\/main\.ts"\]$/m)
       expect(final).toMatch(/^EXPOSE 8004$/m)
-      // tsx must be a production dependency, or the image cannot start.
-      expect(JSON.parse(read('package.json')).dependencies).toHaveProperty('tsx')
+      const cmd = /^CMD (\[.*\])$/m.exec(final)?.[1]
+      expect(JSON.parse(cmd!)).toEqual(['node', 'dist/src/main.js'])
+      // The same entry and malloc setting as npm start, and tsx is only for development (npm run
+      // say/keys/voices, tests).
+      const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string>; dependencies: Record<string, string> }
+      const arenas = /MALLOC_ARENA_MAX=\$\{MALLOC_ARENA_MAX:-(\d+)\} exec node dist\/src\/main\.js$/.exec(pkg.scripts.start)?.[1]
+      expect(arenas).toBeTruthy()
+      expect(final).toMatch(new RegExp(`^ {4}MALLOC_ARENA_MAX=${arenas} \\\\$`, 'm'))
+      expect(pkg.dependencies).not.toHaveProperty('tsx')
+      expect(pkg.dependencies).not.toHaveProperty('typescript')
     })
 
     it(`${file}: bakes the voices named in the PIPER_VOICES build argument with npm run voices`, () => {
       const final = stages(file).at(-1)!
       expect(final).toMatch(/^ARG PIPER_VOICES=""$/m)
       expect(final).toMatch(/^ARG PIPER_VOICES_URL=""$/m)
-      // After the source is copied in, before the image drops to the unprivileged user.
-      const bake = final.indexOf('src/cli/voices.ts add $PIPER_VOICES')
-      expect(bake).toBeGreaterThan(final.indexOf('COPY src ./src'))
+      // After the compiled code is copied in, before the image drops to the unprivileged user.
+      const bake = final.indexOf('node dist/src/cli/voices.js add $PIPER_VOICES')
+      expect(bake).toBeGreaterThan(final.indexOf('COPY --from=build'))
       expect(bake).toBeLessThan(final.indexOf('USER tts'))
       expect(final).toMatch(/MODELS_DIR=\/app\/models/)
     })

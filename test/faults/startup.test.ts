@@ -6,12 +6,13 @@
 // tells its operator: whether Twilio is configured and which URLs to give it.
 import { createHmac } from 'node:crypto'
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer, type Server, type Socket } from 'node:net'
+import { connect, createServer, type Server, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { freePort } from '../helpers/fault-net.js'
 import { spawnService, type Service } from '../helpers/fault-service.js'
+import { createTestDatabase } from '../helpers/db.js'
 
 let dataDir: string
 beforeAll(() => {
@@ -160,4 +161,66 @@ describe('a service that starts', () => {
     const refused = await svc.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('twilio webhook with a missing or wrong signature'), 'the refusal')
     expect(refused).toMatchObject({ level: 40, checkedAgainst: `${base}/twilio/voice` })
   })
+})
+
+/**
+ * A TCP relay to `target` that holds every piece of the server's answer for `delayMs` (in order), as
+ * a slow link would; `answers` counts the pieces delivered.
+ */
+async function slowLink(target: URL, delayMs: number): Promise<{ port: number; answers: () => number; close: () => void }> {
+  let answers = 0
+  const sockets: Socket[] = []
+  const relay = createServer((client) => {
+    const server = connect(Number(target.port || 5432), target.hostname)
+    sockets.push(client, server)
+    client.pipe(server)
+    let queue = Promise.resolve()
+    server.on('data', (chunk) => {
+      queue = queue.then(() => new Promise<void>((resolve) => setTimeout(() => {
+        answers++
+        client.write(chunk)
+        resolve()
+      }, delayMs)))
+    })
+    for (const [a, b] of [[client, server], [server, client]]) {
+      a.on('error', () => b.destroy())
+      a.on('close', () => b.destroy())
+    }
+  })
+  const port = await freePort()
+  await new Promise<void>((resolve) => relay.listen(port, '127.0.0.1', resolve))
+  return {
+    port,
+    answers: () => answers,
+    close: () => {
+      for (const s of sockets) s.destroy()
+      relay.close()
+    },
+  }
+}
+
+describe('a service that starts slowly', () => {
+  // Fastify's default limits a plugin's start to 10 s; the database's start (connect, migrations,
+  // the first key) took longer on a slow link, and on a busy small machine's first start of the
+  // embedded database, and the service gave up on a start that was working.
+  it.skipIf(!process.env.DATABASE_URL)('waits for a database that answers every query, however slowly (needs a PostgreSQL server)', async () => {
+    const db = await createTestDatabase()
+    const DELAY_MS = 250
+    const link = await slowLink(new URL(db.url!), DELAY_MS)
+    const url = new URL(db.url!)
+    url.host = `127.0.0.1:${link.port}`
+    let svc: Service | undefined
+    try {
+      svc = await spawnService({ env: { DATABASE_URL: url.toString() }, readyTimeoutMs: 180_000 })
+      // Each answer waited DELAY_MS before the next query could go: the start waited on the
+      // database for longer than Fastify's default limit.
+      expect(link.answers() * DELAY_MS).toBeGreaterThan(10_000)
+      expect(svc.logs.find((l) => l.msg === 'started')).toMatchObject({ database: 'postgres' })
+      expect(svc.stderr()).toBe('')
+    } finally {
+      await svc?.kill()
+      link.close()
+      await db.drop()
+    }
+  }, 240_000)
 })

@@ -1,6 +1,7 @@
-// The service as it runs in production: `node --import tsx src/main.ts` in a child process, with
-// the environment it is given (and none of ours: no DATABASE_URL or REDIS_URL leaks in unless a
-// test passes it), on a free loopback port chosen first (port 0 could not be told to the test).
+// The service in a child process (`node --import tsx src/main.ts`, or the compiled
+// `dist/src/main.js` an image runs), with the environment it is given (and none of ours: no
+// DATABASE_URL or REDIS_URL leaks in unless a test passes it), on a free loopback port chosen first
+// (port 0 could not be told to the test).
 // Its stdout is pino JSON, kept parsed so a test can wait for a log line; its stderr is kept too.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
@@ -55,6 +56,8 @@ export interface SpawnOptions {
   nodeArgs?: string[]
   /** How long start-up may take (tsx compiles, workers load their engines). */
   readyTimeoutMs?: number
+  /** A JavaScript entry run without tsx, from `cwd` (default the repository). */
+  entry?: { cwd: string; script: string }
 }
 
 export async function spawnService(o: SpawnOptions = {}): Promise<Service> {
@@ -62,8 +65,10 @@ export async function spawnService(o: SpawnOptions = {}): Promise<Service> {
   const env: Record<string, string> = {}
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !SCRUB.test(k)) env[k] = v
   Object.assign(env, { HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info', SYNTHESIS_WORKERS: '2' }, o.env)
-  const proc = spawn(process.execPath, ['--import', 'tsx', ...(o.nodeArgs ?? []), join('src', 'main.ts')], {
-    cwd: ROOT,
+  // tsx first: a probe given in nodeArgs may be TypeScript.
+  const args = o.entry ? [...(o.nodeArgs ?? []), o.entry.script] : ['--import', 'tsx', ...(o.nodeArgs ?? []), join('src', 'main.ts')]
+  const proc = spawn(process.execPath, args, {
+    cwd: o.entry?.cwd ?? ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
