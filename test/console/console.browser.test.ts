@@ -85,6 +85,40 @@ describe('the console', () => {
     await page.select('#format', 'wav')
   })
 
+  it("speaks an SSML document, and shows a bad one's line and column in words", async () => {
+    await page.click('input[name="text-type"][value="ssml"]')
+    // Switching wraps what was typed in <speak>, escaped.
+    expect(await page.$eval('#speak-text', (el) => (el as HTMLTextAreaElement).value)).toBe('<speak>Press one for sales.</speak>')
+    expect(await text('#speak-text-label')).toBe('SSML document')
+    await page.$eval('#speak-text', (el) => ((el as HTMLTextAreaElement).value = '<speak>Your table is ready.<break time="300ms"/>Please come in.</speak>'))
+    await loudest(page)
+    await page.click('#speak')
+    await heard()
+    await page.waitForFunction(() => /\bcome\b/.test(document.getElementById('words')!.textContent!), { timeout: 30_000 })
+    await page.waitForFunction(() => (document.getElementById('stop') as HTMLButtonElement).disabled, { timeout: 30_000 })
+    expect(await text('#speak-error')).toBe('')
+    // Over the socket: the service's Warning, and no audio.
+    await page.$eval('#speak-text', (el) => ((el as HTMLTextAreaElement).value = '<speak>Hello <break time="soon"/></speak>'))
+    await page.click('#speak')
+    await page.waitForFunction(() => document.getElementById('speak-error')!.textContent !== '', { timeout: 30_000 })
+    expect(await text('#speak-error')).toMatch(/^Invalid SSML at line 1, column \d+: .*time="soon"/)
+    await page.waitForFunction(() => (document.getElementById('stop') as HTMLButtonElement).disabled, { timeout: 30_000 })
+    expect(await text('#ttfa')).toBe('No audio came.')
+    await screenshots(page, 'playground-ssml')
+    // The download asks POST /v1/tts for SSML, and its refusal is shown in words too.
+    const sent = page.waitForRequest((r) => r.url().endsWith('/v1/tts'))
+    await page.click('#download')
+    expect(JSON.parse((await sent).postData()!)).toMatchObject({ text_type: 'ssml', voice_id: 'kal16' })
+    await page.waitForFunction(() => /^The request was not valid\./.test(document.getElementById('speak-error')!.textContent!), { timeout: 30_000 })
+    expect(await text('#speak-error')).toMatch(/^The request was not valid\. Invalid SSML at line 1, column \d+: .*time="soon"/)
+    expect(tab.problems).toEqual(['console: Failed to load resource: the server responded with a status of 400 (Bad Request)'])
+    tab.problems.length = 0
+    // Back to text: the document's words.
+    await page.$eval('#speak-text', (el) => ((el as HTMLTextAreaElement).value = '<speak>Your table is ready.</speak>'))
+    await page.click('input[name="text-type"][value="text"]')
+    expect(await page.$eval('#speak-text', (el) => (el as HTMLTextAreaElement).value)).toBe('Your table is ready.')
+  })
+
   it('makes a key, shows it once, and revokes it', async () => {
     await go('keys')
     await page.type('#key-name', 'Made in the browser')

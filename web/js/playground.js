@@ -1,4 +1,4 @@
-// The playground: a sentence spoken through /v1/speak (in the chosen format, word timings on), played from the
+// The playground: a sentence (or an SSML document) spoken through /v1/speak (in the chosen format, word timings on), played from the
 // first chunk, the words lit as they are heard, the time to first sound shown, a waveform, and a
 // download of the same text in the chosen format through POST /v1/tts.
 import { errorOf, key, request } from './api.js'
@@ -27,7 +27,29 @@ function options() {
   const encoding = encodingOf($('format').value)
   // The telephone codecs are 8 kHz unless a rate is chosen, as POST /v1/tts makes them.
   const rate = Number($('rate').value) || (encoding === 'linear16' ? voice.sample_rate : 8000)
-  return { voice, text: $('speak-text').value, rate, speed: Number($('speed').value), encoding }
+  const text = $('speak-text').value
+  // /v1/speak takes a Speak as SSML only when it opens as a document (the server's own test, here).
+  if (ssmlChosen() && !/^\s*(?:<\?xml\b|<!DOCTYPE\b|<speak[\s>/])/.test(text)) throw new Error('An SSML document starts with <speak>.')
+  return { voice, text, rate, speed: Number($('speed').value), encoding }
+}
+
+const ssmlChosen = () => document.querySelector('input[name="text-type"]:checked').value === 'ssml'
+
+/**
+ * Switching keeps what was typed: text becomes a <speak> document around it, and a document its
+ * words (as the XML parser reads them), so either way there is something to speak at once.
+ */
+function switchTextType() {
+  const area = $('speak-text')
+  const ssml = ssmlChosen()
+  $('speak-text-label').textContent = ssml ? 'SSML document' : 'Text'
+  const isDocument = area.value.trimStart().startsWith('<')
+  if (ssml && !isDocument) {
+    area.value = `<speak>${area.value.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</speak>`
+  } else if (!ssml && isDocument) {
+    const doc = new DOMParser().parseFromString(area.value, 'application/xml')
+    if (!doc.querySelector('parsererror')) area.value = doc.documentElement.textContent.trim()
+  }
 }
 
 /** What the socket sends for a format: telephone codecs as they are, the rest as PCM16 (MP3 is heard as PCM, downloaded as MP3). */
@@ -64,6 +86,7 @@ function speak() {
   const figures = $('ttfa')
   const words = $('words')
   words.replaceChildren()
+  drawWaveform($('waveform'), player.samples, 0, 0) // the last speech's waveform is not this one's
   figures.textContent = 'Waiting for the first audio…'
   delete figures.dataset.firstSoundMs
   $('stop').disabled = false
@@ -96,6 +119,11 @@ function speak() {
   }
   socket.onclose = async (event) => {
     if (run.stopped) return
+    // Nothing was spoken (a bad SSML document is dropped with a Warning): there is nothing to stop.
+    if (player.length === 0) {
+      figures.textContent = 'No audio came.'
+      if (current === run) $('stop').disabled = true
+    }
     if (!run.opened) say($('speak-error'), await refusal(path).catch((err) => err))
     else if (event.code !== 1000) say($('speak-error'), `The speech stopped: ${event.reason || 'the connection was lost'} (${event.code}).`)
   }
@@ -114,6 +142,8 @@ async function download() {
   const { voice, text, speed } = options()
   const format = $('format').value
   const body = { text, voice_id: voice.slug, format, speed }
+  // Text mode sends no text_type, so a <speak> document is read as SSML just as /v1/speak reads it.
+  if (ssmlChosen()) body.text_type = 'ssml'
   if ($('rate').value) body.sample_rate = Number($('rate').value)
   const blob = await (await request('POST', '/v1/tts', body)).blob()
   const url = URL.createObjectURL(blob)
@@ -132,6 +162,7 @@ export async function showPlayground() {
 
 export function initPlayground() {
   for (const id of ['voice-search', 'voice-engine', 'voice-language']) $(id).addEventListener('input', filter)
+  for (const radio of document.querySelectorAll('input[name="text-type"]')) radio.addEventListener('change', switchTextType)
   $('speed').addEventListener('input', () => ($('speed-out').value = `${Number($('speed').value).toFixed(1)}×`))
   $('speak-form').addEventListener('submit', (e) => {
     e.preventDefault()
