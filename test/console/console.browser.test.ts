@@ -1,5 +1,5 @@
-// The console in a real browser (Debian's chromium): sign in, speak and hear it, make and revoke a
-// key, set a number's greeting and hear it at 8 kHz μ-law, watch a call from the Twilio stand-in
+// The console in a real browser (Debian's chromium): sign in, speak text and SSML and hear it, make
+// and revoke a key, set a number's greeting and hear it at 8 kHz μ-law, give a number an agent, watch a call from the Twilio stand-in
 // appear and end, see the usage chart. A screenshot of every page in light and dark, at desktop
 // width and at 360 px, under test-output/console/. No console error on any page.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -160,6 +160,57 @@ describe('the console', () => {
     await heard()
     await page.waitForFunction(() => document.getElementById('number-status')!.textContent === 'Played.', { timeout: 30_000 })
     await screenshots(page, 'numbers')
+  })
+
+  it('gives a number an agent instead of a greeting, lists it, and reads it back', async () => {
+    const e164 = '+15557654321'
+    await page.click('#number-new')
+    await page.type('#number-e164', e164)
+    await page.click('input[name="number-mode"][value="agent"]')
+    expect(await page.$eval('#number-greeting-field', (f) => (f as HTMLElement).hidden)).toBe(true)
+    await page.type('#agent-url', 'wss://agent.example.com/relay')
+    // A welcome greeting that is bad SSML: the API's refusal, in words.
+    await page.type('#agent-welcome', '<speak>Hello <break time="soon"/></speak>')
+    await page.click('#number-form button[type="submit"]')
+    await page.waitForFunction(() => document.getElementById('number-error')!.textContent !== '')
+    expect(await text('#number-error')).toMatch(/^The request was not valid\. Invalid SSML at line 1, column \d+: .*time="soon"/)
+    expect(tab.problems).toEqual([expect.stringMatching(/^console: Failed to load resource: the server responded with a status of 4\d\d/)])
+    tab.problems.length = 0
+    await page.$eval('#agent-welcome', (el) => ((el as HTMLTextAreaElement).value = ''))
+    await page.type('#agent-welcome', 'Hello, this is the Acme assistant.')
+    await page.select('#agent-interruptible', 'speech')
+    await page.click('#agent-forward')
+    await page.type('#agent-start', '250')
+    await page.type('#agent-stop', '800')
+    await page.type('#agent-handoff', 'https://agent.example.com/handoff')
+    await page.type('#agent-apology', 'Sorry, our assistant is away.')
+    await page.type('#agent-params', 'tenant=acme')
+    await screenshots(page, 'numbers-agent')
+    await page.click('#number-form button[type="submit"]')
+    const row = `xpath///tr[td[1][text()="${e164}"]]`
+    await page.waitForSelector(`${row}[td[4][text()="wss://agent.example.com/relay"]][td[5][text()="Hello, this is the Acme assistant."]]`)
+    expect(await page.$eval(`xpath///tr[td[1][text()="${OUR_NUMBER}"]]/td[4]`, (td) => td.textContent)).toBe('none')
+    const agent = {
+      url: 'wss://agent.example.com/relay', welcome_greeting: 'Hello, this is the Acme assistant.', interruptible: 'speech', forward_audio: true,
+      vad: { start_ms: 250, stop_ms: 800 }, handoff_url: 'https://agent.example.com/handoff', apology: 'Sorry, our assistant is away.', custom_parameters: { tenant: 'acme' },
+    }
+    expect(await getNumber(rig.db, e164)).toMatchObject({ greeting: null, agent })
+    // Read back into the form from the list.
+    await page.click('#number-new')
+    await page.$eval(`${row}//button[text()="Edit"]`, (b) => (b as HTMLButtonElement).click())
+    const form = await page.evaluate(() => {
+      const v = (id: string) => (document.getElementById(id) as HTMLInputElement).value
+      return {
+        mode: (document.querySelector('input[name="number-mode"]:checked') as HTMLInputElement).value, url: v('agent-url'), welcome: v('agent-welcome'),
+        interruptible: v('agent-interruptible'), forward: (document.getElementById('agent-forward') as HTMLInputElement).checked,
+        start: v('agent-start'), stop: v('agent-stop'), handoff: v('agent-handoff'), apology: v('agent-apology'), params: v('agent-params'),
+      }
+    })
+    expect(form).toEqual({
+      mode: 'agent', url: agent.url, welcome: agent.welcome_greeting, interruptible: 'speech', forward: true,
+      start: '250', stop: '800', handoff: agent.handoff_url, apology: agent.apology, params: 'tenant=acme',
+    })
+    await screenshots(page, 'numbers-agent-listed')
   })
 
   it('shows a call from the Twilio stand-in as it starts and speaks, says something else, and ends it', async () => {

@@ -1,5 +1,6 @@
 // Phone lines (admin): what each Twilio number says when called, in which voice, and which key
-// interrupts it; edit, hear the greeting as the caller will (8 kHz μ-law), delete.
+// interrupts it, or the agent (an app over a WebSocket) that converses with its callers; edit,
+// hear the first words as the caller will (8 kHz μ-law), delete.
 import { getJson, request, sendJson } from './api.js'
 import { $, attempt, h, say } from './dom.js'
 import { mulawToFloat, playClip } from './audio.js'
@@ -9,19 +10,60 @@ import { fillVoiceSelect, loadVoices } from './voices.js'
 const status = () => $('number-status')
 const error = () => $('number-error')
 
+// The agent's form fields by the API's names: text as typed, VAD figures as numbers.
+const AGENT_TEXT = { url: 'agent-url', welcome_greeting: 'agent-welcome', handoff_url: 'agent-handoff', apology: 'agent-apology' }
+const VAD = { aggressiveness: 'agent-aggressiveness', start_ms: 'agent-start', stop_ms: 'agent-stop' }
+
+const agentChosen = () => document.querySelector('input[name="number-mode"]:checked').value === 'agent'
+
+/** A greeting and an agent are exclusive: the hidden one is disabled too, so it is neither checked nor sent. */
+function showMode(agent) {
+  document.querySelector(`input[name="number-mode"][value="${agent ? 'agent' : 'greeting'}"]`).checked = true
+  $('number-greeting-field').hidden = $('number-greeting').disabled = agent
+  $('number-agent').hidden = $('number-agent').disabled = !agent
+}
+
+function fillAgent(a = {}) {
+  for (const [name, id] of Object.entries(AGENT_TEXT)) $(id).value = a[name] ?? ''
+  for (const [name, id] of Object.entries(VAD)) $(id).value = a.vad?.[name] ?? ''
+  $('agent-interruptible').value = a.interruptible ?? 'any'
+  $('agent-forward').checked = a.forward_audio ?? false
+  $('agent-params').value = Object.entries(a.custom_parameters ?? {}).map(([k, v]) => `${k}=${v}`).join('\n')
+}
+
+/** The agent object PUT takes: fields left empty are left out, so the service's defaults apply. */
+function agentOf() {
+  const agent = { interruptible: $('agent-interruptible').value, forward_audio: $('agent-forward').checked }
+  for (const [name, id] of Object.entries(AGENT_TEXT)) if ($(id).value.trim()) agent[name] = $(id).value
+  const vad = {}
+  for (const [name, id] of Object.entries(VAD)) if ($(id).value !== '') vad[name] = Number($(id).value)
+  if (Object.keys(vad).length) agent.vad = vad
+  const params = {}
+  for (const line of $('agent-params').value.split('\n').filter((l) => l.trim())) {
+    const at = line.indexOf('=')
+    if (at < 1) throw new Error(`Custom parameters are name=value, one a line: “${line.trim()}” is not.`)
+    params[line.slice(0, at).trim()] = line.slice(at + 1).trim()
+  }
+  if (Object.keys(params).length) agent.custom_parameters = params
+  return agent
+}
+
 function edit(n) {
   $('number-e164').value = n?.e164 ?? ''
   $('number-greeting').value = n?.greeting ?? ''
+  showMode(Boolean(n?.agent))
+  fillAgent(n?.agent ?? undefined)
   $('number-digit').value = n?.barge_in_digit ?? ''
   if (n) $('number-voice').value = n.voice_id
   say(status(), n ? `Editing ${n.e164}.` : '')
-  $(n ? 'number-greeting' : 'number-e164').focus()
+  $(n ? (n.agent ? 'agent-url' : 'number-greeting') : 'number-e164').focus()
 }
 
 async function list() {
   const { numbers } = await getJson('/v1/numbers')
   const rows = numbers.map((n) => h('tr', {},
-    h('td', {}, n.e164), h('td', { 'data-label': 'Voice' }, n.voice_id), h('td', { 'data-label': 'Barge-in' }, n.barge_in_digit ?? 'default'), h('td', {}, n.greeting),
+    h('td', {}, n.e164), h('td', { 'data-label': 'Voice' }, n.voice_id), h('td', { 'data-label': 'Barge-in' }, n.barge_in_digit ?? 'default'),
+    h('td', { 'data-label': 'Agent' }, n.agent?.url ?? 'none'), h('td', {}, n.greeting ?? n.agent.welcome_greeting ?? '(the agent speaks first)'),
     h('td', {}, h('span', { class: 'actions' },
       h('button', { type: 'button', 'aria-label': `Edit ${n.e164}`, onclick: () => edit(n) }, 'Edit'),
       confirmButton('Delete', `Really delete ${n.e164}?`, () => attempt(error(), async () => {
@@ -29,22 +71,24 @@ async function list() {
         say(status(), `${n.e164} deleted: it answers with the service's defaults.`)
         await list()
       }))))))
-  $('numbers-table').tBodies[0].replaceChildren(...(rows.length ? rows : [h('tr', {}, h('td', { colspan: 5 }, 'No numbers yet: calls are answered with the defaults.'))]))
+  $('numbers-table').tBodies[0].replaceChildren(...(rows.length ? rows : [h('tr', {}, h('td', { colspan: 6 }, 'No numbers yet: calls are answered with the defaults.'))]))
 }
 
 async function save() {
   const e164 = $('number-e164').value.trim()
-  const body = { greeting: $('number-greeting').value, voice_id: $('number-voice').value }
+  const body = { voice_id: $('number-voice').value }
+  if (agentChosen()) body.agent = agentOf()
+  else body.greeting = $('number-greeting').value
   if ($('number-digit').value) body.barge_in_digit = $('number-digit').value
   await sendJson('PUT', `/v1/numbers/${encodeURIComponent(e164)}`, body)
   say(status(), `Saved ${e164}.`)
   await list()
 }
 
-/** The greeting as the phone network carries it: 8 kHz G.711 μ-law, decoded here as a phone would. */
+/** The first words as the phone network carries them: 8 kHz G.711 μ-law, decoded here as a phone would. */
 async function hear() {
-  const text = $('number-greeting').value
-  if (!text.trim()) throw new Error('Write a greeting first.')
+  const text = $(agentChosen() ? 'agent-welcome' : 'number-greeting').value
+  if (!text.trim()) throw new Error(agentChosen() ? 'Write a welcome greeting first.' : 'Write a greeting first.')
   const res = await request('POST', '/v1/tts', { text, voice_id: $('number-voice').value, format: 'mulaw', sample_rate: 8000 })
   const samples = mulawToFloat(new Uint8Array(await res.arrayBuffer()))
   say(status(), `Playing ${(samples.length / 8000).toFixed(1)} s at 8 kHz μ-law…`)
@@ -64,4 +108,5 @@ export function initNumbers() {
   })
   $('number-hear').addEventListener('click', () => attempt(error(), hear, $('number-hear')))
   $('number-new').addEventListener('click', () => edit(null))
+  for (const radio of document.querySelectorAll('input[name="number-mode"]')) radio.addEventListener('change', () => showMode(agentChosen()))
 }
