@@ -46,6 +46,17 @@ export interface Config {
   }
   calls: CallsConfig
   speak: SpeakConfig
+  assistant: AssistantConfig
+}
+
+/** The built-in assistant's models: a provider is offered to numbers once its key is set. */
+export interface AssistantConfig {
+  openai?: { apiKey: string; baseUrl?: string }
+  anthropic?: { apiKey: string; baseUrl?: string }
+  /** A model that sends nothing for this long (before its first token or between two) has failed. */
+  timeoutMs: number
+  /** The longest reply the model may write, in tokens. */
+  maxTokens: number
 }
 
 /** The /v1/speak WebSocket's limits. */
@@ -287,6 +298,12 @@ export function loadConfig(given: Env = process.env): Config {
       charsPerMinute: int(env, 'SPEAK_CHARS_PER_MINUTE', 20_000, 1, 10_000_000),
       socketsPerKey: int(env, 'SPEAK_SOCKETS_PER_KEY', 50, 1, 100_000),
       idleMs: int(env, 'SPEAK_IDLE_TIMEOUT', 60, 1, 86_400) * 1000,
+    },
+    assistant: {
+      openai: env.OPENAI_API_KEY ? { apiKey: env.OPENAI_API_KEY, baseUrl: url(env, 'OPENAI_BASE_URL', ['https:', 'http:']) } : undefined,
+      anthropic: env.ANTHROPIC_API_KEY ? { apiKey: env.ANTHROPIC_API_KEY, baseUrl: url(env, 'ANTHROPIC_BASE_URL', ['https:', 'http:']) } : undefined,
+      timeoutMs: int(env, 'ASSISTANT_TIMEOUT', 10, 1, 600) * 1000,
+      maxTokens: int(env, 'ASSISTANT_MAX_TOKENS', 400, 16, 100_000),
     },
   }
 }

@@ -1,10 +1,14 @@
 // Phone calls on the app: the WebSocket server for media streams, the hub of live calls (with
-// commands routed between instances over pub/sub), the Twilio REST client, and the call metrics.
+// commands routed between instances over pub/sub), the Twilio REST client, the built-in
+// assistant's models, and the call metrics.
 import websocket from '@fastify/websocket'
 import { Counter, Gauge, Histogram } from 'prom-client'
 import type { Config } from '../config.js'
 import { CallHub } from '../telephony/call-hub.js'
 import type { CallMetrics } from '../telephony/call-session.js'
+import type { ReplyOutcome } from '../telephony/assistant/assistant.js'
+import { createModels, type ChatModel } from '../telephony/assistant/model.js'
+import type { Provider } from '../telephony/assistant/settings.js'
 import { createCallsApi, type CallsApi } from '../telephony/rest.js'
 import { tokenKey } from '../telephony/signature.js'
 import { StartHints } from '../telephony/start-hints.js'
@@ -19,6 +23,9 @@ export interface Telephony {
   metrics: CallMetrics
   /** What calls answered or placed here will say, for a stream that lands here to start early. */
   hints: StartHints
+  /** The built-in assistant's models: the providers whose API key is set. */
+  models: Partial<Record<Provider, ChatModel>>
+  assistantMetrics: { tokens(provider: Provider, input: number, output: number): void; replied(provider: Provider, outcome: ReplyOutcome): void }
 }
 
 declare module 'fastify' {
@@ -63,6 +70,8 @@ export default global(async (app, { config }: { config: Config }) => {
   const errors = new Counter({ name: 'tts_call_protocol_errors_total', help: 'Malformed or unexpected media stream messages, by reason', labelNames: ['reason'], registers: [registry] })
   const firstMedia = new Histogram({ name: 'tts_call_time_to_first_media_seconds', help: "Time from a stream's start to its first media frame", buckets: FIRST_MEDIA_BUCKETS, registers: [registry] })
   const bargeIns = new Counter({ name: 'tts_call_barge_ins_total', help: 'Speech cleared on a live call, by DTMF or through the API', labelNames: ['source'], registers: [registry] })
+  const modelTokens = new Counter({ name: 'tts_assistant_tokens_total', help: "Tokens the built-in assistant's models read (input) and wrote (output)", labelNames: ['provider', 'kind'], registers: [registry] })
+  const replies = new Counter({ name: 'tts_assistant_replies_total', help: "The built-in assistant's replies: ok, or the model failed (error) or stalled (timeout)", labelNames: ['provider', 'outcome'], registers: [registry] })
 
   const { accountSid, authToken, apiBaseUrl } = config.twilio
   app.decorate('telephony', {
@@ -76,6 +85,14 @@ export default global(async (app, { config }: { config: Config }) => {
       bargeIn: (source) => bargeIns.inc({ source }),
     },
     hints: new StartHints(config.calls.streamTokenTtlS * 1000),
+    models: createModels(config.assistant),
+    assistantMetrics: {
+      tokens: (provider, input, output) => {
+        modelTokens.inc({ provider, kind: 'input' }, input)
+        modelTokens.inc({ provider, kind: 'output' }, output)
+      },
+      replied: (provider, outcome) => replies.inc({ provider, outcome }),
+    },
   } satisfies Telephony)
 
 })

@@ -1,14 +1,17 @@
-// Calls through the API: place one, speak into a live one, cut it short, hang up, look at it.
+// Calls through the API: place one, speak into a live one, cut it short, hang up, look at it and
+// read its transcript.
 // A key with the `calls` scope sees the calls it placed and every inbound call; `admin` sees all.
 import { Type, type Static } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Config } from '../config.js'
 import { ApiError } from '../errors.js'
 import { AgentSchema, checkAgentGreeting } from '../http/agent-schema.js'
+import { AssistantSchema } from '../http/assistant-schema.js'
 import { E164, errorRef, keySecurity, protectedErrors, VoiceRef } from '../http/schemas.js'
 import { checkSpeakable } from '../http/read-text.js'
 import { CallCapError, applyStatus, attachCallSid, createOutbound, failCall, findCall, isLive, listCalls, type Call } from '../store/calls.js'
 import type { ApiKey } from '../store/keys.js'
+import { transcript } from '../store/transcripts.js'
 import { CommandError, type LiveInfo } from '../telephony/call-hub.js'
 import { TwilioApiError } from '../telephony/rest.js'
 import { mintStreamToken, streamUrl } from '../telephony/signature.js'
@@ -26,9 +29,12 @@ export const CallView = Type.Object({
   status: Type.String(),
   voice_id: Type.String(),
   agent: Type.Union([AgentSchema, Type.Null()]),
+  assistant: Type.Union([AssistantSchema, Type.Null()]),
   live: Type.Boolean({ description: 'A media stream is open on the call now' }),
   frames_sent: Type.Integer({ description: '20 ms frames sent to the caller' }),
   ms_played: Type.Integer({ description: 'Audio the caller has heard, as told by echoed marks' }),
+  model_input_tokens: Type.Integer({ description: "Tokens the assistant's model read on the call" }),
+  model_output_tokens: Type.Integer({ description: "Tokens the assistant's model wrote on the call" }),
   created_at: Type.String(),
   ended_at: Type.Union([Type.String(), Type.Null()]),
 })
@@ -43,9 +49,12 @@ export function view(call: Call, live: LiveInfo | null) {
     status: call.status,
     voice_id: call.voice,
     agent: call.agent,
+    assistant: call.assistant,
     live: live !== null,
     frames_sent: live?.framesSent ?? call.framesSent,
     ms_played: live?.msPlayed ?? call.msPlayed,
+    model_input_tokens: call.modelInputTokens,
+    model_output_tokens: call.modelOutputTokens,
     created_at: call.createdAt.toISOString(),
     ended_at: call.endedAt?.toISOString() ?? null,
   }
@@ -170,6 +179,29 @@ export default async function callsRoutes(app: FastifyInstance, { config }: { co
   }, async (request) => {
     const call = await visible(request, request.params.callSid)
     return view(call, streaming(call) ? await hub.info(call.callSid!) : null)
+  })
+
+  const TranscriptView = Type.Object({
+    call_sid: Type.String(),
+    turns: Type.Array(Type.Object({
+      speaker: Type.Union([Type.Literal('caller'), Type.Literal('agent')]),
+      text: Type.String({ description: "The caller's words as transcribed, or all the agent wrote" }),
+      heard: Type.Union([Type.String(), Type.Null()], { description: "The agent's: what the caller heard of it (all of it once played)" }),
+      outcome: Type.Union([Type.String(), Type.Null()], { description: "The agent's: played, interrupted (the caller cut in), or ended (the call did)" }),
+      at: Type.String({ description: 'When the turn began' }),
+    })),
+  })
+
+  app.get<{ Params: Static<typeof CallSidParam> }>('/v1/calls/:callSid/transcript', {
+    onRequest: app.requireKey('calls'),
+    schema: {
+      summary: 'What was said on a call with an agent or assistant', description: 'Both sides, in the order they spoke; turns are added as they end, so a live call\'s transcript grows.',
+      tags: ['calls'], security: keySecurity, params: CallSidParam, response: { 200: TranscriptView, 404: errorRef, ...protectedErrors },
+    },
+  }, async (request) => {
+    const call = await visible(request, request.params.callSid)
+    const turns = await transcript(app.db, call.id)
+    return { call_sid: call.callSid!, turns: turns.map((t) => ({ ...t, at: t.at.toISOString() })) }
   })
 
   const SayBody = Type.Object({

@@ -84,10 +84,12 @@ export default async function twilioRoutes(app: FastifyInstance, { config }: { c
       from: b.From ?? null,
       to: b.To ?? null,
       status: isCallStatus(b.CallStatus) ? b.CallStatus : 'ringing',
-      text: number?.agent ? (number.agent.welcome_greeting ?? null) : (number?.greeting ?? config.calls.greeting),
+      // An assistant says its greeting itself, so that what the caller heard of it is known.
+      text: number?.assistant ? null : number?.agent ? (number.agent.welcome_greeting ?? null) : (number?.greeting ?? config.calls.greeting),
       voice: voice?.slug ?? config.calls.defaultVoice,
       bargeInDigit: digit === 'none' ? null : digit,
       agent: number?.agent ?? null,
+      assistant: number?.assistant ?? null,
     })
     reply.type('text/xml; charset=utf-8')
     if (!isLive(call)) return hangupTwiml()
@@ -122,6 +124,9 @@ export default async function twilioRoutes(app: FastifyInstance, { config }: { c
       }
     },
   }, (socket, request) => {
-    openCallSession(socket, { db: app.db, synth: app.synth, hub, hints, tokenKey: key!, metrics, calls: config.calls, api: app.telephony.api, clips, log: request.log })
+    const { api, models, assistantMetrics } = app.telephony
+    openCallSession(socket, {
+      db: app.db, synth: app.synth, hub, hints, tokenKey: key!, metrics, calls: config.calls, assistant: config.assistant, models, assistantMetrics, api, clips, log: request.log,
+    })
   })
 }

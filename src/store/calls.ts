@@ -1,6 +1,7 @@
 // Calls in the database. Every write is idempotent: Twilio retries webhooks and status callbacks
 // may repeat or arrive out of order, so a status only ever moves forward (see status_rank).
 import type { AgentSettings } from '../telephony/agent/settings.js'
+import type { AssistantSettings } from '../telephony/assistant/settings.js'
 import { fromJsonb, toJsonb, type Queryable } from './db.js'
 
 export const CALL_STATUSES = ['queued', 'initiated', 'ringing', 'in-progress', 'completed', 'busy', 'failed', 'no-answer', 'canceled'] as const
@@ -31,9 +32,14 @@ export interface Call {
   bargeInDigit: string | null
   /** The app that converses with the caller; null for a call that only says its text. */
   agent: AgentSettings | null
+  /** The built-in assistant answering it, in place of an agent app. */
+  assistant: AssistantSettings | null
   streamSid: string | null
   framesSent: number
   msPlayed: number
+  /** Tokens the assistant's model read and wrote on the call. */
+  modelInputTokens: number
+  modelOutputTokens: number
   createdAt: Date
   updatedAt: Date
   endedAt: Date | null
@@ -51,9 +57,12 @@ interface Row {
   voice_slug: string
   barge_in_digit: string | null
   agent: AgentSettings | string | null
+  assistant: AssistantSettings | string | null
   stream_sid: string | null
   frames_sent: number | string
   ms_played: number | string
+  model_input_tokens: number | string
+  model_output_tokens: number | string
   created_at: Date | string
   updated_at: Date | string
   ended_at: Date | string | null
@@ -74,9 +83,12 @@ function toCall(r: Row): Call {
     voice: r.voice_slug,
     bargeInDigit: r.barge_in_digit,
     agent: fromJsonb(r.agent),
+    assistant: fromJsonb(r.assistant),
     streamSid: r.stream_sid,
     framesSent: Number(r.frames_sent),
     msPlayed: Number(r.ms_played),
+    modelInputTokens: Number(r.model_input_tokens),
+    modelOutputTokens: Number(r.model_output_tokens),
     createdAt: date(r.created_at),
     updatedAt: date(r.updated_at),
     endedAt: r.ended_at === null ? null : date(r.ended_at),
@@ -98,6 +110,7 @@ export interface InboundCall {
   voice: string
   bargeInDigit: string | null
   agent?: AgentSettings | null
+  assistant?: AssistantSettings | null
 }
 
 /**
@@ -107,15 +120,15 @@ export interface InboundCall {
 export async function recordInbound(db: Queryable, c: InboundCall): Promise<Call> {
   const rank = RANK[c.status]
   const [row] = await db.query<Row>(
-    `INSERT INTO calls (call_sid, direction, from_number, to_number, status, status_rank, text, voice_slug, barge_in_digit, agent, ended_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, CASE WHEN $6::smallint = ${FINAL} THEN now() END)
+    `INSERT INTO calls (call_sid, direction, from_number, to_number, status, status_rank, text, voice_slug, barge_in_digit, agent, assistant, ended_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb, CASE WHEN $6::smallint = ${FINAL} THEN now() END)
      ON CONFLICT (call_sid) DO UPDATE SET
        status = CASE WHEN calls.status_rank < EXCLUDED.status_rank THEN EXCLUDED.status ELSE calls.status END,
        status_rank = GREATEST(calls.status_rank, EXCLUDED.status_rank),
        ended_at = COALESCE(calls.ended_at, EXCLUDED.ended_at),
        updated_at = now()
      RETURNING *`,
-    [c.callSid, c.direction, c.from, c.to, c.status, rank, c.text, c.voice, c.bargeInDigit, toJsonb(c.agent)],
+    [c.callSid, c.direction, c.from, c.to, c.status, rank, c.text, c.voice, c.bargeInDigit, toJsonb(c.agent), toJsonb(c.assistant)],
   )
   return toCall(row)
 }
@@ -260,4 +273,12 @@ export async function listCalls(db: Queryable, opts: { keyId?: string; limit: nu
     params,
   )
   return rows.map(toCall)
+}
+
+/** Tokens the assistant's model used on a reply, added to the call's. */
+export async function addModelUsage(db: Queryable, id: string, input: number, output: number): Promise<void> {
+  await db.query(
+    'UPDATE calls SET model_input_tokens = model_input_tokens + $2, model_output_tokens = model_output_tokens + $3, updated_at = now() WHERE id = $1',
+    [id, input, output],
+  )
 }

@@ -1,16 +1,18 @@
 // What each Twilio number says when it is called: greeting, voice, the barge-in key, and the agent
-// that converses with its callers.
+// app or built-in assistant that converses with its callers.
 import type { AgentSettings } from '../telephony/agent/settings.js'
+import type { AssistantSettings } from '../telephony/assistant/settings.js'
 import { fromJsonb, toJsonb, type Queryable } from './db.js'
 
 export interface PhoneNumber {
   e164: string
-  /** Null only with an agent (whose welcome greeting is said instead). */
+  /** Null only with an agent or an assistant (whose greeting is said instead). */
   greeting: string | null
   voice: string
   /** A digit, 'none' for no barge-in, or null for the service's default key. */
   bargeInDigit: string | null
   agent: AgentSettings | null
+  assistant: AssistantSettings | null
   createdAt: Date
   updatedAt: Date
 }
@@ -21,6 +23,7 @@ interface Row {
   voice_slug: string
   barge_in_digit: string | null
   agent: AgentSettings | string | null
+  assistant: AssistantSettings | string | null
   created_at: Date | string
   updated_at: Date | string
 }
@@ -31,18 +34,22 @@ const toNumber = (r: Row): PhoneNumber => ({
   voice: r.voice_slug,
   bargeInDigit: r.barge_in_digit,
   agent: fromJsonb(r.agent),
+  assistant: fromJsonb(r.assistant),
   createdAt: new Date(r.created_at),
   updatedAt: new Date(r.updated_at),
 })
 
 /** Creates or replaces; `created` tells which. */
-export async function putNumber(db: Queryable, n: { e164: string; greeting: string | null; voice: string; bargeInDigit: string | null; agent?: AgentSettings | null }): Promise<{ number: PhoneNumber; created: boolean }> {
+export async function putNumber(
+  db: Queryable,
+  n: { e164: string; greeting: string | null; voice: string; bargeInDigit: string | null; agent?: AgentSettings | null; assistant?: AssistantSettings | null },
+): Promise<{ number: PhoneNumber; created: boolean }> {
   const [row] = await db.query<Row & { inserted: boolean }>(
-    `INSERT INTO phone_numbers (e164, greeting, voice_slug, barge_in_digit, agent) VALUES ($1, $2, $3, $4, $5::jsonb)
+    `INSERT INTO phone_numbers (e164, greeting, voice_slug, barge_in_digit, agent, assistant) VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb)
      ON CONFLICT (e164) DO UPDATE SET greeting = EXCLUDED.greeting, voice_slug = EXCLUDED.voice_slug,
-       barge_in_digit = EXCLUDED.barge_in_digit, agent = EXCLUDED.agent, updated_at = now()
+       barge_in_digit = EXCLUDED.barge_in_digit, agent = EXCLUDED.agent, assistant = EXCLUDED.assistant, updated_at = now()
      RETURNING *, (xmax = 0) AS inserted`,
-    [n.e164, n.greeting, n.voice, n.bargeInDigit, toJsonb(n.agent)],
+    [n.e164, n.greeting, n.voice, n.bargeInDigit, toJsonb(n.agent), toJsonb(n.assistant)],
   )
   return { number: toNumber(row), created: row.inserted }
 }

@@ -1,6 +1,7 @@
 // What a call session is told when its stream is authorized, and the words its parts share.
 import type { VoiceInfo } from '../speech/engine.js'
 import type { AgentSettings } from './agent/settings.js'
+import type { AssistantSettings } from './assistant/settings.js'
 import type { InboundMessage } from './media-stream.js'
 
 /** What a `start` is checked against, and what the call then says. */
@@ -13,6 +14,8 @@ export interface CallContext {
   bargeInDigit: string | null
   /** The app that converses with the caller (agent/link.ts), and what its `setup` tells it. */
   agent: AgentSettings | null
+  /** Or the built-in assistant that does (assistant/assistant.ts). */
+  assistant: AssistantSettings | null
   from: string | null
   to: string | null
   direction: string

@@ -1,10 +1,12 @@
 // A media stream that reached us becomes a call session: its start is checked against the token
 // minted in the TwiML and against the database (the call must be live), what it says is looked up,
-// and its end is written back to the call's row.
+// the agent app or built-in assistant that converses on it is brought in, and its end, transcript
+// and model usage are written back to the call's row.
 import type { WebSocket } from 'ws'
-import type { CallsConfig } from '../config.js'
+import type { AssistantConfig, CallsConfig } from '../config.js'
 import type { Queryable } from '../store/db.js'
-import { streamEnded, streamStarted } from '../store/calls.js'
+import { addModelUsage, streamEnded, streamStarted } from '../store/calls.js'
+import { addTranscriptEntry, type TranscriptEntry } from '../store/transcripts.js'
 import type { Synthesizer } from '../speech/synthesizer.js'
 import { CallSession, type CallMetrics } from './call-session.js'
 import { StreamRefused, type CallContext } from './call-context.js'
@@ -12,10 +14,13 @@ import type { CallHub } from './call-hub.js'
 import type { StartMessage } from './media-stream.js'
 import { checkStreamToken } from './signature.js'
 import type { StartHints } from './start-hints.js'
-import { AgentLink } from './agent/link.js'
+import { AgentLink, type LinkSettings } from './agent/link.js'
 import type { ClipCache } from './agent/clips.js'
+import { socketPeer, type AgentPeer, type PeerEvents } from './agent/peer.js'
+import { Assistant, type ReplyOutcome } from './assistant/assistant.js'
+import type { ChatModel } from './assistant/model.js'
+import type { Provider } from './assistant/settings.js'
 import type { CallsApi } from './rest.js'
-import { handoffTwiml } from './twiml.js'
 import type { VoiceInfo } from '../speech/engine.js'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
@@ -28,6 +33,10 @@ export interface SessionDeps {
   tokenKey: Buffer
   metrics: CallMetrics
   calls: CallsConfig
+  assistant: AssistantConfig
+  /** The assistant's models, by provider: those with a key set. */
+  models: Partial<Record<Provider, ChatModel>>
+  assistantMetrics: { tokens(provider: Provider, input: number, output: number): void; replied(provider: Provider, outcome: ReplyOutcome): void }
   clips: ClipCache
   /** Twilio's REST API, for an agent's end (hang up or hand off); null when not configured. */
   api: CallsApi | null
@@ -54,9 +63,10 @@ export function openCallSession(socket: WebSocket, d: SessionDeps): CallSession 
     const voice = d.synth.voice(row.voice) ?? d.synth.voice(d.calls.defaultVoice)
     if (!voice) throw new Error(`no voice "${row.voice}" on this instance`)
     return {
-      callId: row.id, callSid: start.start.callSid, text: row.text, voice, from: row.from, to: row.to, direction: row.direction, agent: row.agent,
+      callId: row.id, callSid: start.start.callSid, text: row.text, voice, from: row.from, to: row.to, direction: row.direction,
+      agent: row.agent, assistant: row.assistant,
       // With an agent, keys interrupt as its `interruptible` says (and the app hears every key).
-      bargeInDigit: row.agent ? null : row.bargeInDigit,
+      bargeInDigit: row.agent || row.assistant ? null : row.bargeInDigit,
     }
   }
 
@@ -68,14 +78,44 @@ export function openCallSession(socket: WebSocket, d: SessionDeps): CallSession 
     return voices.find((v) => v.language.toLowerCase() === want) ?? voices.find((v) => v.language.toLowerCase().split('-')[0] === base)
   }
 
-  async function endCall(session: CallSession, handoff?: { url: string; data?: string }): Promise<void> {
+  async function endCall(session: CallSession, twiml?: string): Promise<void> {
     const sid = session.callSid
     try {
-      if (d.api && sid) await (handoff ? d.api.redirect(sid, handoffTwiml(handoff.url, handoff.data)) : d.api.hangup(sid))
+      if (d.api && sid) await (twiml ? d.api.redirect(sid, twiml) : d.api.hangup(sid))
     } catch (err) {
       d.log.warn({ err: { message: (err as Error).message }, callSid: sid }, 'could not end or hand off an agent\'s call')
     }
-    session.close(1000, handoff ? 'handed off' : 'ended by the agent')
+    session.close(1000, twiml ? 'handed off' : 'ended by the agent')
+  }
+
+  /** The call's agent: the app's socket, or the built-in assistant speaking to the link in-process. */
+  function agentPeer(ctx: CallContext, events: PeerEvents): AgentPeer {
+    const log = { warn: (o: object, m: string) => d.log.warn({ ...o, callSid: ctx.callSid }, m) }
+    if (ctx.agent) return socketPeer(ctx.agent.url, d.calls.agentSigningSecret, events, log)
+    const settings = ctx.assistant!
+    const model = d.models[settings.provider]
+    if (!model) {
+      // Its key was taken away after the number was set: as an app that cannot be reached.
+      queueMicrotask(() => events.closed(`no ${settings.provider} API key is configured`))
+      return { send: () => {}, close: () => {} }
+    }
+    return new Assistant({
+      settings, model, timeoutMs: d.assistant.timeoutMs, maxTokens: d.assistant.maxTokens, apology: d.calls.agentApology, goodbye: d.calls.idleGoodbye, log,
+      usage: (input, output) => {
+        d.assistantMetrics.tokens(settings.provider, input, output)
+        addModelUsage(d.db, ctx.callId, input, output).catch((err) => log.warn({ err: { message: (err as Error).message } }, 'could not record the model\'s usage'))
+      },
+      replied: (outcome) => d.assistantMetrics.replied(settings.provider, outcome),
+    }, events)
+  }
+
+  /** Entries are written one after another, so that the table's order is the conversation's. */
+  function transcriptWriter(ctx: CallContext): (e: TranscriptEntry) => void {
+    let written = Promise.resolve()
+    return (e) => {
+      written = written.then(() => addTranscriptEntry(d.db, ctx.callId, e)).catch((err) =>
+        d.log.warn({ err: { message: (err as Error).message }, callSid: ctx.callSid }, 'could not record a turn of the transcript'))
+    }
   }
 
   let agent: AgentLink | null = null
@@ -92,10 +132,13 @@ export function openCallSession(socket: WebSocket, d: SessionDeps): CallSession 
     onLive: (session) => {
       d.hub.add(session)
       const ctx = session.context!
-      if (!ctx.agent) return
+      if (!ctx.agent && !ctx.assistant) return
+      // The assistant is interrupted by anything, as an app is by default, and says its own apology.
+      const settings: LinkSettings = ctx.agent ?? { apology: ctx.assistant!.apology }
       agent = new AgentLink({
-        session, context: { ...ctx, agent: ctx.agent }, signingSecret: d.calls.agentSigningSecret, apology: d.calls.agentApology, stt: d.calls.stt, clips: d.clips,
-        endCall: (handoff) => endCall(session, handoff), voiceFor, log: d.log,
+        session, context: ctx, settings, connect: (events) => agentPeer(ctx, events), apology: d.calls.agentApology, stt: d.calls.stt,
+        language: ctx.assistant?.language, clips: d.clips, transcript: transcriptWriter(ctx),
+        endCall: (twiml) => endCall(session, twiml), voiceFor, log: d.log,
       })
       void agent.start()
     },

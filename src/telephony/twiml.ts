@@ -40,3 +40,10 @@ export function handoffTwiml(url: string, handoffData?: string): string {
   response.redirect({ method: 'POST' }, target.toString())
   return response.toString()
 }
+
+/** A transfer: the call leaves its stream and rings this number, the caller hearing it ring. */
+export function dialTwiml(e164: string): string {
+  const response = new twilio.twiml.VoiceResponse()
+  response.dial(e164)
+  return response.toString()
+}

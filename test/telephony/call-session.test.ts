@@ -67,7 +67,7 @@ function session(socket: FakeSocket, o: Partial<SessionOptions>): Promise<string
 }
 
 const kal16 = () => synth.voice('kal16')!
-const context = (text: string): CallContext => ({ callId: 'c', callSid: CALL, text, voice: kal16(), bargeInDigit: null, agent: null, from: null, to: null, direction: 'inbound' })
+const context = (text: string): CallContext => ({ callId: 'c', callSid: CALL, text, voice: kal16(), bargeInDigit: null, agent: null, assistant: null, from: null, to: null, direction: 'inbound' })
 const idle = () => pool.running + pool.queued === 0
 
 describe('an early start', () => {

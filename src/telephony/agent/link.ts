@@ -1,9 +1,9 @@
-// One call's agent: the WebSocket we open to the app when the call's stream goes live, spoken to in
-// ConversationRelay's message shapes (protocol.ts). The app's text is spoken as it streams in, from
-// the first complete clause (speech/text-stream.ts); the caller's voice (vad.ts) or keys cut it
-// short, and the app learns exactly what was heard. An app that cannot be reached, drops, or keeps
-// sending what cannot be read leaves the caller an apology, then the call ends: never dead air.
-import { WebSocket } from 'ws'
+// One call's agent, spoken to in ConversationRelay's message shapes (protocol.ts): an app behind the
+// WebSocket we open when the call's stream goes live, or the built-in assistant (peer.ts). Its text
+// is spoken as it streams in, from the first complete clause (speech/text-stream.ts); the caller's
+// voice (vad.ts) or keys cut it short, and the agent learns exactly what was heard, as does the
+// call's transcript. An agent that cannot be reached, drops, or keeps sending what cannot be read
+// leaves the caller an apology, then the call ends: never dead air.
 import { decodeMulaw } from '../../audio/g711.js'
 import type { VoiceInfo } from '../../speech/engine.js'
 import { SegmentFeed } from '../../speech/segment-feed.js'
@@ -11,31 +11,40 @@ import { TextStream } from '../../speech/text-stream.js'
 import type { BargeInSource, CallContext, CallerEvent } from '../call-context.js'
 import type { CallSession } from '../call-session.js'
 import type { Utterance } from '../speaker.js'
+import { dialTwiml, handoffTwiml } from '../twiml.js'
 import { VoiceActivity } from '../vad.js'
-import { parseAgentMessage, type AgentMessage, type ServerMessage } from './protocol.js'
+import type { TranscriptEntry } from '../../store/transcripts.js'
+import type { AgentPeer, PeerEvents } from './peer.js'
+import type { AgentMessage, Parsed, ServerMessage } from './protocol.js'
 import { interruptsOn, type AgentSettings, type Interruptible } from './settings.js'
-import { SIGNATURE_HEADER, signAgentUrl } from './signing.js'
 import { SpeechToText } from './stt.js'
 import type { ClipCache } from './clips.js'
 
 /** As ConversationRelay: this many malformed messages in a row close the socket with 1007. */
 const MAX_MALFORMED = 10
-const CONNECT_TIMEOUT_MS = 5000
 /** An interim transcript this many words long cuts the agent short, as the VAD does. */
 const INTERRUPTING_WORDS = 3
-const OPEN = 1
+
+/** How the agent behaves on the call: an app's settings as the API took them (its URL aside). */
+export type LinkSettings = Omit<AgentSettings, 'url' | 'welcome_greeting'>
 
 export interface AgentLinkDeps {
   session: CallSession
-  context: CallContext & { agent: AgentSettings }
-  signingSecret?: string
+  context: CallContext
+  settings: LinkSettings
+  /** Opens the other end: the app's socket, or the built-in assistant. */
+  connect(events: PeerEvents): AgentPeer
   apology: string
   /** Audio the app asks to play, shared by the instance's calls. */
   clips: ClipCache
   /** The speech-to-text bridge (STT_URL): the caller's turns become `prompt` messages. */
   stt?: { url: string; apiKey?: string }
-  /** Ends the call: to the handoff TwiML (with the app's data) when given, else hung up. */
-  endCall(handoff?: { url: string; data?: string }): Promise<void>
+  /** The caller's language for speech-to-text; the voice's when absent. */
+  language?: string
+  /** Each turn of the conversation once it is over, for the call's transcript. */
+  transcript(entry: TranscriptEntry): void
+  /** Ends the call: it leaves for this TwiML (a handoff, a transfer) when given, else is hung up. */
+  endCall(twiml?: string): Promise<void>
   /** A voice for a language tag (`language`, a token's `lang`), preferring the call's engine. */
   voiceFor(tag: string, current: VoiceInfo): VoiceInfo | undefined
   log: { info(o: object, m: string): void; warn(o: object, m: string): void }
@@ -47,10 +56,11 @@ interface Turn {
   feed: SegmentFeed
   utterance: Utterance
   text: string
+  at: Date
 }
 
 export class AgentLink {
-  private ws: WebSocket | null = null
+  private peer: AgentPeer | null = null
   private vad: VoiceActivity | null = null
   private stt: SpeechToText | null = null
   private turn: Turn | null = null
@@ -60,17 +70,19 @@ export class AgentLink {
   /** What may cut each of the app's utterances short, and which a newer reply replaces. */
   private readonly interruptible = new WeakMap<Utterance, Interruptible>()
   private readonly preemptible = new WeakSet<Utterance>()
+  /** What the agent was told the caller heard of an utterance the caller cut short. */
+  private readonly heardAtBargeIn = new WeakMap<Utterance, string>()
   private last: Utterance | null = null
   private readonly pcm = new Int16Array(160)
-  private readonly settings: AgentSettings
+
+  private readonly settings: LinkSettings
 
   constructor(private readonly d: AgentLinkDeps) {
-    this.settings = d.context.agent
+    this.settings = d.settings
     this.voice = d.context.voice
   }
 
   async start(): Promise<void> {
-    const { url } = this.settings
     this.d.session.onCaller((e) => this.onCaller(e))
     try {
       this.vad = await VoiceActivity.create(this.settings.vad)
@@ -80,19 +92,13 @@ export class AgentLink {
     }
     if (this.over) return this.vad?.close()
     if (this.d.stt) this.stt = this.listen(this.d.stt)
-    const headers = this.d.signingSecret ? { [SIGNATURE_HEADER]: signAgentUrl(this.d.signingSecret, url) } : {}
-    const ws = new WebSocket(url, { headers, handshakeTimeout: CONNECT_TIMEOUT_MS, maxPayload: 1024 * 1024, perMessageDeflate: false })
-    this.ws = ws
-    ws.on('open', () => this.opened())
-    ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary))
-    ws.on('error', (err) => this.d.log.warn({ callSid: this.d.context.callSid, err: { message: err.message } }, 'agent socket error'))
-    ws.on('close', (code) => this.fail(`agent socket closed (${code})`))
+    this.peer = this.d.connect({ opened: () => this.opened(), message: (m) => this.onMessage(m), closed: (why) => this.fail(why) })
   }
 
-  /** The call is over: the socket closes and nothing more is said. */
+  /** The call is over: the agent is let go and nothing more is said. */
   close(): void {
     this.stop()
-    if (this.ws && this.ws.readyState <= OPEN) this.ws.close(1000, 'call ended')
+    this.peer?.close(1000, 'call ended')
   }
 
   /** Nothing more is heard from the caller or the app. */
@@ -104,11 +110,16 @@ export class AgentLink {
   }
 
   private listen(settings: { url: string; apiKey?: string }): SpeechToText {
-    return new SpeechToText(settings, this.voice.language, {
+    return new SpeechToText(settings, this.d.language ?? this.voice.language, {
       interim: (transcript) => {
         if (transcript.split(/\s+/).length >= INTERRUPTING_WORDS) this.bargeIn('speech', performance.now())
       },
-      final: (transcript) => this.send({ type: 'prompt', voicePrompt: transcript, lang: this.voice.language, last: true }),
+      final: (transcript) => {
+        const at = new Date()
+        // The agent first: its reply is what the caller is waiting for.
+        this.send({ type: 'prompt', voicePrompt: transcript, lang: this.d.language ?? this.voice.language, last: true })
+        this.d.transcript({ speaker: 'caller', text: transcript, at })
+      },
       failed: (why) => {
         // The call goes on without prompts; the app still gets speechStarted and, if asked, audio.
         if (this.stt) this.d.log.warn({ callSid: this.d.context.callSid, why }, 'speech-to-text bridge lost')
@@ -126,7 +137,7 @@ export class AgentLink {
   }
 
   private send(m: ServerMessage): void {
-    if (this.ws?.readyState === OPEN) this.ws.send(JSON.stringify(m))
+    this.peer?.send(m)
   }
 
   /** The app is gone or unusable: the caller hears the apology, then the call ends. */
@@ -134,7 +145,7 @@ export class AgentLink {
     if (this.over) return
     this.stop()
     this.d.log.warn({ callSid: this.d.context.callSid, why }, 'agent lost: apologizing and ending the call')
-    if (this.ws && this.ws.readyState <= OPEN) this.ws.close(1011, 'closing')
+    this.peer?.close(1011, 'closing')
     try {
       const sorry = this.d.session.say(this.settings.apology ?? this.d.apology, { interrupt: true })
       void sorry.done.then(() => this.d.endCall())
@@ -143,13 +154,12 @@ export class AgentLink {
     }
   }
 
-  private onMessage(data: Buffer, isBinary: boolean): void {
+  private onMessage(parsed: Parsed): void {
     if (this.over) return
-    const parsed = parseAgentMessage(data, isBinary)
     if (!parsed.ok) {
       this.send({ type: 'error', description: parsed.description })
       if (++this.malformed >= MAX_MALFORMED) {
-        this.ws?.close(1007, 'too many malformed messages')
+        this.peer?.close(1007, 'too many malformed messages')
         this.fail('too many malformed messages')
       }
       return
@@ -171,7 +181,7 @@ export class AgentLink {
       case 'play':
         return this.play(m)
       case 'end':
-        return this.end(m.handoffData)
+        return this.end(m)
     }
   }
 
@@ -208,9 +218,14 @@ export class AgentLink {
     }
     this.interruptible.set(utterance, m.interruptible ?? this.settings.interruptible ?? 'any')
     if (m.preemptible) this.preemptible.add(utterance)
-    const turn: Turn = { stream: new TextStream(this.voice, 1), feed, utterance, text: '' }
+    const turn: Turn = { stream: new TextStream(this.voice, 1), feed, utterance, text: '', at: new Date() }
     this.last = utterance
-    void utterance.done.then((o) => o === 'played' && this.send({ type: 'played', text: turn.text }))
+    void utterance.done.then((outcome) => {
+      if (outcome === 'played') this.send({ type: 'played', text: turn.text })
+      if (!turn.text.trim()) return
+      const heard = outcome === 'played' ? turn.text : this.heardAtBargeIn.get(utterance) ?? utterance.heard().heard
+      this.d.transcript({ speaker: 'agent', text: turn.text, heard, outcome, at: turn.at })
+    })
     this.turn = turn
     return turn
   }
@@ -228,15 +243,16 @@ export class AgentLink {
     }
   }
 
-  /** The app is done: what it said is heard to the end, then the call is handed off or hung up. */
-  private end(handoffData?: string): void {
+  /** The agent is done: what it said is heard to the end, then the call is transferred, handed off or hung up. */
+  private end(m: Extract<AgentMessage, { type: 'end' }>): void {
     this.stop()
     this.turn?.feed.push(...this.turn.stream.flush())
     this.turn?.feed.end()
     this.turn = null
-    this.ws?.close(1000, 'ended')
-    const handoff = this.settings.handoff_url ? { url: this.settings.handoff_url, data: handoffData } : undefined
-    void (this.last?.done ?? Promise.resolve()).then(() => this.d.endCall(handoff))
+    this.peer?.close(1000, 'ended')
+    const { handoff_url } = this.settings
+    const twiml = m.transferTo ? dialTwiml(m.transferTo) : handoff_url ? handoffTwiml(handoff_url, m.handoffData) : undefined
+    void (this.last?.done ?? Promise.resolve()).then(() => this.d.endCall(twiml))
   }
 
   private onCaller(e: CallerEvent): void {
@@ -263,6 +279,7 @@ export class AgentLink {
     const { utterance, frame } = this.d.session.hearingAt(at)
     if (!utterance || !interruptsOn(this.interruptible.get(utterance) ?? this.settings.interruptible, source)) return
     const heard = utterance.heardBy(frame)
+    this.heardAtBargeIn.set(utterance, heard.text)
     this.d.session.clear(source)
     this.send({ type: 'interrupt', utteranceUntilInterrupt: heard.text, durationUntilInterruptMs: heard.ms })
   }

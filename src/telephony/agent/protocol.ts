@@ -7,7 +7,8 @@ export type AgentMessage =
   | { type: 'text'; token: string; last: boolean; interruptible?: Interruptible; preemptible: boolean; lang?: string }
   | { type: 'play'; source: string; loop: number; interruptible?: Interruptible }
   | { type: 'language'; ttsLanguage: string }
-  | { type: 'end'; handoffData?: string }
+  /** `transferTo` is the built-in assistant's alone: an app's JSON cannot carry it (it hands off instead). */
+  | { type: 'end'; handoffData?: string; transferTo?: string }
 
 export type Parsed = { ok: true; message: AgentMessage } | { ok: false; description: string }
 
