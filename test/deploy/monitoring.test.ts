@@ -30,6 +30,8 @@ const METRICS = [
   'tts_call_frames_sent_total',
   'tts_synthesis_queue_depth',
   'usage_records_dropped_total',
+  'tts_assistant_replies_total',
+  'tts_assistant_tokens_total',
 ]
 const HISTOGRAMS = ['tts_generation_duration_seconds', 'tts_time_to_first_audio_seconds']
 
