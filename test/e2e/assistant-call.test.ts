@@ -182,6 +182,21 @@ describe('a call answered by the assistant', () => {
     expect(hungUp(callSid)?.form.Twiml?.[0]).toContain('<Dial>+15005550199</Dial>')
   })
 
+  it('max_turns: once the replies are spent, the caller hears the goodbye and the call ends without asking the model again', async () => {
+    model.script({ text: 'We are open until five.' })
+    const { stream, callSid } = await assistantCall({ max_turns: 1 }, ['When do you close?', 'And tomorrow?'])
+    await heardEnds(stream, 1)
+    const before = model.requests.length
+    await stream.sendPaced(saying('When do you close?'))
+    await heardEnds(stream, 2)
+    const reply = stream.audio().length
+    await stream.sendPaced(saying('And tomorrow?'))
+    await stream.closed
+    expect(model.requests.length).toBe(before + 1)
+    expectSpoken(stream.audio().subarray(reply), 'Goodbye.', 'kal16')
+    expect(hungUp(callSid)?.form.Status).toEqual(['completed'])
+  })
+
   it('a model that errors: the caller hears the apology and is transferred', async () => {
     model.script({ error: 500 })
     const apology = 'Sorry, I cannot look that up right now.'
