@@ -1,10 +1,12 @@
 // The console in a real browser (Debian's chromium): sign in, speak text and SSML and hear it, make
-// and revoke a key, set a number's greeting and hear it at 8 kHz μ-law, give a number an agent, watch a call from the Twilio stand-in
-// appear and end, see the usage chart. A screenshot of every page in light and dark, at desktop
+// and revoke a key, set a number's greeting and hear it at 8 kHz μ-law, give a number an agent, give one an assistant,
+// watch a call from the Twilio stand-in appear and end, read an assistant call's transcript, see the usage chart. A screenshot of every page in light and dark, at desktop
 // width and at 360 px, under test-output/console/. No console error on any page.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'puppeteer-core'
+import { addModelUsage, recordInbound } from '../../src/store/calls.js'
 import { getNumber } from '../../src/store/numbers.js'
+import { addTranscriptEntry } from '../../src/store/transcripts.js'
 import { OUR_NUMBER, callIn, startCallRig, type CallRig } from '../helpers/twilio-app.js'
 import { launch, loudest, open, screenshots, type ConsolePage } from './browser.js'
 
@@ -15,7 +17,8 @@ let page: Page
 let admin: string
 
 beforeAll(async () => {
-  rig = await startCallRig()
+  // An OpenAI key and speech-to-text, so a number may have an assistant (nothing is contacted until a call comes).
+  rig = await startCallRig({ env: { OPENAI_API_KEY: 'sk-test', STT_URL: 'ws://127.0.0.1:9/v1/listen' } })
   admin = await rig.key(['admin'])
   browser = await launch()
   tab = await open(browser)
@@ -28,6 +31,7 @@ afterAll(async () => {
 
 const url = () => rig.apps[0].url
 const text = (selector: string) => page.$eval(selector, (el) => el.textContent ?? '')
+const value = (id: string) => page.$eval(`#${id}`, (el) => (el as HTMLInputElement).value)
 const verify = (key: string) => fetch(`${url()}/v1/auth/verify`, { headers: { 'x-api-key': key } }).then((r) => r.status)
 
 /** Waits until the page has played sound (the tap saw a sample above -40 dBFS). */
@@ -213,6 +217,62 @@ describe('the console', () => {
     await screenshots(page, 'numbers-agent-listed')
   })
 
+  const ASSISTANT_NUMBER = '+15550102030'
+  const assistant = {
+    provider: 'openai' as const, model: 'gpt-4.1-mini', instructions: 'You answer the phone for Acme Dental. We are open 8 to 5, Monday to Friday.',
+    greeting: 'Acme Dental, how can I help?', max_turns: 12, transfer_to: '+15550009999', language: 'en-US', apology: 'Sorry, let me put you through.',
+  }
+
+  it('gives a number an assistant, shows a refusal in words, lists it, reads it back and plays its greeting', async () => {
+    await page.click('#number-new')
+    await page.type('#number-e164', ASSISTANT_NUMBER)
+    await page.click('input[name="number-mode"][value="assistant"]')
+    expect(await page.$$eval('#number-greeting-field, #number-agent, #number-assistant', (els) => els.map((e) => (e as HTMLElement).hidden))).toEqual([true, true, false])
+    // Anthropic has no key on this service: the API's refusal, in words.
+    await page.select('#assistant-provider', 'anthropic')
+    expect(await page.$eval('#assistant-model', (el) => (el as HTMLInputElement).placeholder)).toBe('claude-haiku-4-5')
+    await page.type('#assistant-model', 'claude-haiku-4-5')
+    await page.type('#assistant-instructions', assistant.instructions)
+    await page.type('#assistant-greeting', assistant.greeting)
+    await page.click('#number-form button[type="submit"]')
+    await page.waitForFunction(() => document.getElementById('number-error')!.textContent !== '')
+    expect(await text('#number-error')).toBe('The request was not valid. assistant.provider anthropic needs ANTHROPIC_API_KEY set on the service.')
+    expect(tab.problems).toEqual([expect.stringMatching(/^console: Failed to load resource: the server responded with a status of 400/)])
+    tab.problems.length = 0
+    expect(await getNumber(rig.db, ASSISTANT_NUMBER)).toBeNull()
+    await page.select('#assistant-provider', 'openai')
+    await page.$eval('#assistant-model', (el) => ((el as HTMLInputElement).value = ''))
+    await page.type('#assistant-model', assistant.model)
+    await page.type('#assistant-max-turns', '12')
+    await page.type('#assistant-transfer', assistant.transfer_to)
+    await page.type('#assistant-language', assistant.language)
+    await page.type('#assistant-apology', assistant.apology)
+    await screenshots(page, 'numbers-assistant')
+    await page.click('#number-form button[type="submit"]')
+    const row = `xpath///tr[td[1][text()="${ASSISTANT_NUMBER}"]]`
+    await page.waitForSelector(`${row}[td[4][text()="assistant: openai gpt-4.1-mini"]][td[5][text()="${assistant.greeting}"]]`)
+    expect(await text('#number-error')).toBe('')
+    // The API shows exactly what was typed, and no voice of the assistant's own: the number's is used.
+    const res = await fetch(`${url()}/v1/numbers/${encodeURIComponent(ASSISTANT_NUMBER)}`, { headers: { 'x-api-key': admin } })
+    expect(await res.json()).toMatchObject({ greeting: null, agent: null, voice_id: 'kal16', assistant })
+    expect((await getNumber(rig.db, ASSISTANT_NUMBER))!.assistant).toEqual(assistant)
+    // Read back into the form from the list, the assistant's mode chosen.
+    await page.click('#number-new')
+    await page.$eval(`${row}//button[text()="Edit"]`, (b) => (b as HTMLButtonElement).click())
+    const ids = ['assistant-provider', 'assistant-model', 'assistant-instructions', 'assistant-greeting', 'assistant-max-turns', 'assistant-transfer', 'assistant-language', 'assistant-apology']
+    const form = await Promise.all(ids.map(value))
+    expect(await page.$eval('input[name="number-mode"]:checked', (el) => (el as HTMLInputElement).value)).toBe('assistant')
+    expect(form).toEqual(['openai', 'gpt-4.1-mini', assistant.instructions, assistant.greeting, '12', assistant.transfer_to, 'en-US', assistant.apology])
+    // Its first words are the assistant's greeting.
+    const sent = page.waitForRequest((r) => r.url().endsWith('/v1/tts'))
+    await loudest(page)
+    await page.click('#number-hear')
+    expect(JSON.parse((await sent).postData()!)).toMatchObject({ text: assistant.greeting, format: 'mulaw', sample_rate: 8000 })
+    await heard()
+    await page.waitForFunction(() => document.getElementById('number-status')!.textContent === 'Played.', { timeout: 30_000 })
+    await screenshots(page, 'numbers-assistant-listed')
+  })
+
   it('shows a call from the Twilio stand-in as it starts and speaks, says something else, and ends it', async () => {
     await go('calls')
     await page.waitForFunction(() => /^Connected/.test(document.getElementById('calls-connection')!.textContent!))
@@ -233,6 +293,47 @@ describe('the console', () => {
     await page.waitForSelector(`${row}[td[2][text()="completed"]]`, { timeout: 30_000 })
     expect(await text(`#calls-table tr[data-status="completed"] td:nth-child(3)`)).toBe('ended')
     stream.close()
+  })
+
+  it("shows an assistant call's model tokens and its transcript, a reply the caller cut off marked so", async () => {
+    const callSid = `CA${'a1'.repeat(16)}`
+    const call = await recordInbound(rig.db, {
+      callSid, direction: 'inbound', from: '+15550001111', to: ASSISTANT_NUMBER, status: 'completed', text: null, voice: 'kal16', bargeInDigit: null, assistant,
+    })
+    await addModelUsage(rig.db, call.id, 1234, 56)
+    const at = (s: number) => new Date(Date.UTC(2025, 0, 6, 9, 0, s))
+    await addTranscriptEntry(rig.db, call.id, { speaker: 'agent', text: assistant.greeting, heard: assistant.greeting, outcome: 'played', at: at(0) })
+    await addTranscriptEntry(rig.db, call.id, { speaker: 'caller', text: 'Are you open on Saturday?', at: at(3) })
+    await addTranscriptEntry(rig.db, call.id, {
+      speaker: 'agent', text: 'We are closed on Saturdays, but on weekdays we open at eight and close at five.', heard: 'We are closed on Saturdays,', outcome: 'interrupted', at: at(5),
+    })
+    await addTranscriptEntry(rig.db, call.id, { speaker: 'caller', text: 'Thanks, bye.', at: at(7) })
+    const row = `xpath///tr[td[1]/small[text()="${callSid}"]]`
+    await page.waitForSelector(`${row}[td[2][text()="completed"]]`, { timeout: 30_000 })
+    expect(await page.$eval(`${row}/td[1]/small[2]`, (s) => s.textContent)).toBe('Assistant: openai gpt-4.1-mini · Model tokens: 1,234 in, 56 out')
+    // The call from the stand-in has neither agent nor assistant: nothing to read.
+    expect(await page.$$eval('#calls-table tbody tr', (trs) => trs.map((tr) => tr.querySelector('button') ? tr.querySelector('button')!.textContent : null)))
+      .toEqual(['Transcript', null])
+    await page.$eval(`${row}//button[text()="Transcript"]`, (b) => (b as HTMLButtonElement).click())
+    await page.waitForSelector('#transcript:not([hidden]) #transcript-turns li')
+    expect(await text('#transcript-title')).toBe('Transcript: From +15550001111')
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('transcript-title')
+    expect(await text('#transcript-tokens')).toBe('Model tokens: 1,234 in, 56 out')
+    const turns = await page.$$eval('#transcript-turns > li', (lis) => lis.map((li) => ({
+      said: [...li.childNodes].filter((n) => n.nodeName !== 'DETAILS').map((n) => n.textContent).join(''),
+      full: li.querySelector('details')?.textContent ?? null,
+      open: li.querySelector('details')?.open ?? null,
+    })))
+    expect(turns).toEqual([
+      { said: `Agent: ${assistant.greeting}`, full: null, open: null },
+      { said: 'Caller: Are you open on Saturday?', full: null, open: null },
+      { said: 'Agent: We are closed on Saturdays, — cut off', full: 'What it would have said' + 'We are closed on Saturdays, but on weekdays we open at eight and close at five.', open: false },
+      { said: 'Caller: Thanks, bye.', full: null, open: null },
+    ])
+    await page.click('#transcript-turns details summary')
+    await screenshots(page, 'calls-transcript')
+    await page.click('#transcript-close')
+    expect(await page.$eval('#transcript', (s) => (s as HTMLElement).hidden)).toBe(true)
   })
 
   it("charts this month's usage by day, for any key", async () => {

@@ -1,6 +1,6 @@
 // Phone lines (admin): what each Twilio number says when called, in which voice, and which key
-// interrupts it, or the agent (an app over a WebSocket) that converses with its callers; edit,
-// hear the first words as the caller will (8 kHz μ-law), delete.
+// interrupts it, or the agent (an app over a WebSocket) or built-in assistant (an LLM) that
+// converses with its callers; edit, hear the first words as the caller will (8 kHz μ-law), delete.
 import { getJson, request, sendJson } from './api.js'
 import { $, attempt, h, say } from './dom.js'
 import { mulawToFloat, playClip } from './audio.js'
@@ -14,13 +14,28 @@ const error = () => $('number-error')
 const AGENT_TEXT = { url: 'agent-url', welcome_greeting: 'agent-welcome', handoff_url: 'agent-handoff', apology: 'agent-apology' }
 const VAD = { aggressiveness: 'agent-aggressiveness', start_ms: 'agent-start', stop_ms: 'agent-stop' }
 
-const agentChosen = () => document.querySelector('input[name="number-mode"]:checked').value === 'agent'
+// The assistant's: those it cannot do without are sent as typed (the API says what is wrong with
+// them); the optional ones only when filled in, so the service's defaults apply.
+const ASSISTANT_NEEDS = { model: 'assistant-model', instructions: 'assistant-instructions', greeting: 'assistant-greeting' }
+const ASSISTANT_MAY = { transfer_to: 'assistant-transfer', language: 'assistant-language', apology: 'assistant-apology' }
+const MODEL_HINT = { openai: 'gpt-4.1-mini', anthropic: 'claude-haiku-4-5' }
 
-/** A greeting and an agent are exclusive: the hidden one is disabled too, so it is neither checked nor sent. */
-function showMode(agent) {
-  document.querySelector(`input[name="number-mode"][value="${agent ? 'agent' : 'greeting'}"]`).checked = true
-  $('number-greeting-field').hidden = $('number-greeting').disabled = agent
-  $('number-agent').hidden = $('number-agent').disabled = !agent
+// Per mode: where its first words are typed, what to ask for when there are none, and what to focus on editing.
+const FIRST_WORDS = {
+  greeting: { id: 'number-greeting', missing: 'Write a greeting first.', focus: 'number-greeting' },
+  agent: { id: 'agent-welcome', missing: 'Write a welcome greeting first.', focus: 'agent-url' },
+  assistant: { id: 'assistant-greeting', missing: "Write the assistant's greeting first.", focus: 'assistant-instructions' },
+}
+
+const mode = () => document.querySelector('input[name="number-mode"]:checked').value
+const modeOf = (n) => (n?.assistant ? 'assistant' : n?.agent ? 'agent' : 'greeting')
+
+/** A greeting, an agent and an assistant are exclusive: the hidden ones are disabled too, so they are neither checked nor sent. */
+function showMode(chosen) {
+  document.querySelector(`input[name="number-mode"][value="${chosen}"]`).checked = true
+  $('number-greeting-field').hidden = $('number-greeting').disabled = chosen !== 'greeting'
+  $('number-agent').hidden = $('number-agent').disabled = chosen !== 'agent'
+  $('number-assistant').hidden = $('number-assistant').disabled = chosen !== 'assistant'
 }
 
 function fillAgent(a = {}) {
@@ -48,22 +63,43 @@ function agentOf() {
   return agent
 }
 
+function fillAssistant(a = {}) {
+  $('assistant-provider').value = a.provider ?? 'openai'
+  $('assistant-model').placeholder = MODEL_HINT[$('assistant-provider').value]
+  for (const [name, id] of Object.entries({ ...ASSISTANT_NEEDS, ...ASSISTANT_MAY })) $(id).value = a[name] ?? ''
+  $('assistant-max-turns').value = a.max_turns ?? ''
+}
+
+/** The assistant object PUT takes. Its voice is the number's (voice_id beside it), so it names none. */
+function assistantOf() {
+  const assistant = { provider: $('assistant-provider').value }
+  for (const [name, id] of Object.entries(ASSISTANT_NEEDS)) assistant[name] = $(id).value
+  if ($('assistant-max-turns').value !== '') assistant.max_turns = Number($('assistant-max-turns').value)
+  for (const [name, id] of Object.entries(ASSISTANT_MAY)) if ($(id).value.trim()) assistant[name] = $(id).value.trim()
+  return assistant
+}
+
+/** Who converses with the callers, in the list. */
+const answeredBy = (n) => (n.agent ? n.agent.url : n.assistant ? `assistant: ${n.assistant.provider} ${n.assistant.model}` : 'none')
+const firstWords = (n) => n.greeting ?? n.assistant?.greeting ?? n.agent?.welcome_greeting ?? '(the agent speaks first)'
+
 function edit(n) {
   $('number-e164').value = n?.e164 ?? ''
   $('number-greeting').value = n?.greeting ?? ''
-  showMode(Boolean(n?.agent))
+  showMode(modeOf(n))
   fillAgent(n?.agent ?? undefined)
+  fillAssistant(n?.assistant ?? undefined)
   $('number-digit').value = n?.barge_in_digit ?? ''
   if (n) $('number-voice').value = n.voice_id
   say(status(), n ? `Editing ${n.e164}.` : '')
-  $(n ? (n.agent ? 'agent-url' : 'number-greeting') : 'number-e164').focus()
+  $(n ? FIRST_WORDS[modeOf(n)].focus : 'number-e164').focus()
 }
 
 async function list() {
   const { numbers } = await getJson('/v1/numbers')
   const rows = numbers.map((n) => h('tr', {},
     h('td', {}, n.e164), h('td', { 'data-label': 'Voice' }, n.voice_id), h('td', { 'data-label': 'Barge-in' }, n.barge_in_digit ?? 'default'),
-    h('td', { 'data-label': 'Agent' }, n.agent?.url ?? 'none'), h('td', {}, n.greeting ?? n.agent.welcome_greeting ?? '(the agent speaks first)'),
+    h('td', { 'data-label': 'Answered by' }, answeredBy(n)), h('td', {}, firstWords(n)),
     h('td', {}, h('span', { class: 'actions' },
       h('button', { type: 'button', 'aria-label': `Edit ${n.e164}`, onclick: () => edit(n) }, 'Edit'),
       confirmButton('Delete', `Really delete ${n.e164}?`, () => attempt(error(), async () => {
@@ -77,7 +113,9 @@ async function list() {
 async function save() {
   const e164 = $('number-e164').value.trim()
   const body = { voice_id: $('number-voice').value }
-  if (agentChosen()) body.agent = agentOf()
+  const chosen = mode()
+  if (chosen === 'agent') body.agent = agentOf()
+  else if (chosen === 'assistant') body.assistant = assistantOf()
   else body.greeting = $('number-greeting').value
   if ($('number-digit').value) body.barge_in_digit = $('number-digit').value
   await sendJson('PUT', `/v1/numbers/${encodeURIComponent(e164)}`, body)
@@ -87,8 +125,9 @@ async function save() {
 
 /** The first words as the phone network carries them: 8 kHz G.711 μ-law, decoded here as a phone would. */
 async function hear() {
-  const text = $(agentChosen() ? 'agent-welcome' : 'number-greeting').value
-  if (!text.trim()) throw new Error(agentChosen() ? 'Write a welcome greeting first.' : 'Write a greeting first.')
+  const { id, missing } = FIRST_WORDS[mode()]
+  const text = $(id).value
+  if (!text.trim()) throw new Error(missing)
   const res = await request('POST', '/v1/tts', { text, voice_id: $('number-voice').value, format: 'mulaw', sample_rate: 8000 })
   const samples = mulawToFloat(new Uint8Array(await res.arrayBuffer()))
   say(status(), `Playing ${(samples.length / 8000).toFixed(1)} s at 8 kHz μ-law…`)
@@ -108,5 +147,6 @@ export function initNumbers() {
   })
   $('number-hear').addEventListener('click', () => attempt(error(), hear, $('number-hear')))
   $('number-new').addEventListener('click', () => edit(null))
-  for (const radio of document.querySelectorAll('input[name="number-mode"]')) radio.addEventListener('change', () => showMode(agentChosen()))
+  for (const radio of document.querySelectorAll('input[name="number-mode"]')) radio.addEventListener('change', () => showMode(mode()))
+  $('assistant-provider').addEventListener('change', () => ($('assistant-model').placeholder = MODEL_HINT[$('assistant-provider').value]))
 }
