@@ -55,6 +55,7 @@ const KEYED: Record<string, Keyed> = {
   'POST /v1/calls': { scope: 'calls', path: '/v1/calls', body: { to: '+15551230001', text: 'Hello there.' }, admitted: 503 },
   'GET /v1/calls': { scope: 'calls', path: '/v1/calls', admitted: 200 },
   'GET /v1/calls/:callSid': { scope: 'calls', path: `/v1/calls/${CALL}`, admitted: 404 },
+  'GET /v1/calls/:callSid/transcript': { scope: 'calls', path: `/v1/calls/${CALL}/transcript`, admitted: 404 },
   'POST /v1/calls/:callSid/say': { scope: 'calls', path: `/v1/calls/${CALL}/say`, body: { text: 'Hello there.' }, admitted: 404 },
   'POST /v1/calls/:callSid/clear': { scope: 'calls', path: `/v1/calls/${CALL}/clear`, admitted: 404 },
   'POST /v1/calls/:callSid/hangup': { scope: 'calls', path: `/v1/calls/${CALL}/hangup`, admitted: 404 },
