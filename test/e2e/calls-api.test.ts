@@ -55,7 +55,9 @@ describe('placing a call', () => {
     const hung = await api(rig.apps[0], 'POST', `/v1/calls/${body.call_sid}/hangup`, key)
     expect(await hung.json()).toEqual({ status: 'completed' })
     await stream.closed
-    await expect.poll(async () => (await findCall(rig.db, body.call_sid))?.status).toBe('completed')
+    // The hang-up marks the call completed at once; the stream's end (its frame count) is written as
+    // the socket closes, a moment later.
+    await expect.poll(async () => (await findCall(rig.db, body.call_sid))?.framesSent).toBe(stream.count('media'))
     const listed = await (await api(rig.apps[0], 'GET', '/v1/calls', key)).json()
     expect(listed.calls[0]).toMatchObject({ call_sid: body.call_sid, status: 'completed', live: false, frames_sent: stream.count('media') })
   })
