@@ -74,7 +74,6 @@ export class AgentLink {
   private readonly heardAtBargeIn = new WeakMap<Utterance, string>()
   private last: Utterance | null = null
   private readonly pcm = new Int16Array(160)
-
   private readonly settings: LinkSettings
 
   constructor(private readonly d: AgentLinkDeps) {
