@@ -3,8 +3,9 @@
 import { isIP } from 'node:net'
 import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
+import { ConfigError, int, phoneNumber, url, type Env } from './config-values.js'
 
-export class ConfigError extends Error {}
+export { ConfigError, type Env }
 
 export interface Config {
   environment: string
@@ -116,8 +117,6 @@ function connectionsConfig(env: Env): ConnectionsConfig {
   }
 }
 
-const E164 = /^\+[1-9]\d{1,14}$/
-
 function callsConfig(env: Env): CallsConfig {
   const prefixes = (env.ALLOWED_DIAL_PREFIXES ?? '').split(',').map((s) => s.trim()).filter(Boolean)
   for (const p of prefixes) {
@@ -139,40 +138,6 @@ function callsConfig(env: Env): CallsConfig {
     agentApology: env.AGENT_APOLOGY || 'Sorry, we are having trouble on our side. Please call again later.',
     stt: env.STT_URL ? { url: url(env, 'STT_URL', ['wss:', 'ws:'])!, apiKey: env.STT_API_KEY || undefined } : undefined,
   }
-}
-
-function phoneNumber(env: Env, name: string): string | undefined {
-  const raw = env[name]?.trim()
-  if (!raw) return undefined
-  if (!E164.test(raw)) throw new ConfigError(`${name} must be an E.164 number like +15551234567, got "${raw}"`)
-  return raw
-}
-
-export type Env = Record<string, string | undefined>
-
-function int(env: Env, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
-  const raw = env[name]
-  if (raw === undefined || raw === '') return fallback
-  const value = Number(raw)
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`)
-  }
-  return value
-}
-
-function url(env: Env, name: string, protocols: string[]): string | undefined {
-  const raw = env[name]
-  if (!raw) return undefined
-  let parsed: URL
-  try {
-    parsed = new URL(raw)
-  } catch {
-    throw new ConfigError(`${name} is not a valid URL: "${raw}"`)
-  }
-  if (!protocols.includes(parsed.protocol)) {
-    throw new ConfigError(`${name} must start with ${protocols.join(' or ')}, got "${parsed.protocol}"`)
-  }
-  return raw
 }
 
 // .env.example's old placeholders: a server set up with one is open to anyone who read that file.
