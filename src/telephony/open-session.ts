@@ -137,7 +137,7 @@ export function openCallSession(socket: WebSocket, d: SessionDeps): CallSession 
       const settings: LinkSettings = ctx.agent ?? { apology: ctx.assistant!.apology }
       agent = new AgentLink({
         session, context: ctx, settings, connect: (events) => agentPeer(ctx, events), apology: d.calls.agentApology, stt: d.calls.stt,
-        language: ctx.assistant?.language, clips: d.clips, transcript: transcriptWriter(ctx),
+        language: ctx.assistant?.language, deafWithoutStt: Boolean(ctx.assistant), clips: d.clips, transcript: transcriptWriter(ctx),
         endCall: (twiml) => endCall(session, twiml), voiceFor, log: d.log,
       })
       void agent.start()

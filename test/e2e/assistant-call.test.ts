@@ -223,6 +223,16 @@ describe('a call answered by the assistant', () => {
     expect(turns.at(-1)).toMatchObject({ speaker: 'agent', text: 'Sorry, we are having trouble on our side. Please call again later.', outcome: 'played' })
   })
 
+  it('speech-to-text lost mid-call: the assistant cannot hear, so the caller hears the apology and the call ends', async () => {
+    const { stream, callSid } = await assistantCall({})
+    await heardEnds(stream, 1)
+    const greeting = stream.audio().length
+    listen.drop()
+    await stream.closed
+    expectSpoken(stream.audio().subarray(greeting), 'Sorry, we are having trouble on our side. Please call again later.', 'kal16')
+    expect(hungUp(callSid)?.form.Status).toEqual(['completed'])
+  })
+
   it('a caller who says nothing hears the greeting, then the goodbye, and the model is never asked', async () => {
     const before = model.requests.length
     const { stream, callSid } = await assistantCall({})

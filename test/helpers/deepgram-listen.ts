@@ -17,6 +17,8 @@ export interface ListenStandIn {
   transcripts: string[]
   /** performance.now() at each final transcript sent, on any connection. */
   finals: number[]
+  /** Cuts every open connection, as a service that fails mid-call (1011). */
+  drop(): void
   close(): Promise<void>
 }
 
@@ -63,6 +65,9 @@ export async function startListenStandIn(transcript: string | string[]): Promise
     url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/v1/listen`,
     connections,
     finals,
+    drop: () => {
+      for (const ws of wss.clients) ws.close(1011, 'internal error')
+    },
     close: () => new Promise<void>((resolve) => {
       for (const ws of wss.clients) ws.terminate()
       wss.close(() => server.close(() => resolve()))

@@ -41,6 +41,8 @@ export interface AgentLinkDeps {
   stt?: { url: string; apiKey?: string }
   /** The caller's language for speech-to-text; the voice's when absent. */
   language?: string
+  /** The agent hears the caller only through speech-to-text (the built-in assistant). */
+  deafWithoutStt?: boolean
   /** Each turn of the conversation once it is over, for the call's transcript. */
   transcript(entry: TranscriptEntry): void
   /** Ends the call: it leaves for this TwiML (a handoff, a transfer) when given, else is hung up. */
@@ -120,9 +122,12 @@ export class AgentLink {
         this.d.transcript({ speaker: 'caller', text: transcript, at })
       },
       failed: (why) => {
-        // The call goes on without prompts; the app still gets speechStarted and, if asked, audio.
-        if (this.stt) this.d.log.warn({ callSid: this.d.context.callSid, why }, 'speech-to-text bridge lost')
+        if (!this.stt) return
         this.stt = null
+        // An agent that hears the caller only through the bridge is deaf without it: the caller
+        // would talk to silence. Any other goes on without prompts (speechStarted and, if asked, audio).
+        if (this.d.deafWithoutStt) return this.fail(`speech-to-text bridge lost: ${why}`)
+        this.d.log.warn({ callSid: this.d.context.callSid, why }, 'speech-to-text bridge lost')
       },
     })
   }
