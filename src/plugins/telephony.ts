@@ -6,7 +6,7 @@ import { Counter, Gauge, Histogram } from 'prom-client'
 import type { Config } from '../config.js'
 import { CallHub } from '../telephony/call-hub.js'
 import type { CallMetrics } from '../telephony/call-session.js'
-import type { ReplyOutcome } from '../telephony/assistant/assistant.js'
+import type { AssistantMetrics } from '../telephony/assistant/assistant.js'
 import { createModels, type ChatModel } from '../telephony/assistant/model.js'
 import type { Provider } from '../telephony/assistant/settings.js'
 import { createCallsApi, type CallsApi } from '../telephony/rest.js'
@@ -25,7 +25,7 @@ export interface Telephony {
   hints: StartHints
   /** The built-in assistant's models: the providers whose API key is set. */
   models: Partial<Record<Provider, ChatModel>>
-  assistantMetrics: { tokens(provider: Provider, input: number, output: number): void; replied(provider: Provider, outcome: ReplyOutcome): void }
+  assistantMetrics: AssistantMetrics
 }
 
 declare module 'fastify' {

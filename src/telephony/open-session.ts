@@ -17,7 +17,7 @@ import type { StartHints } from './start-hints.js'
 import { AgentLink, type LinkSettings } from './agent/link.js'
 import type { ClipCache } from './agent/clips.js'
 import { socketPeer, type AgentPeer, type PeerEvents } from './agent/peer.js'
-import { Assistant, type ReplyOutcome } from './assistant/assistant.js'
+import { Assistant, type AssistantMetrics } from './assistant/assistant.js'
 import type { ChatModel } from './assistant/model.js'
 import type { Provider } from './assistant/settings.js'
 import type { CallsApi } from './rest.js'
@@ -36,7 +36,7 @@ export interface SessionDeps {
   assistant: AssistantConfig
   /** The assistant's models, by provider: those with a key set. */
   models: Partial<Record<Provider, ChatModel>>
-  assistantMetrics: { tokens(provider: Provider, input: number, output: number): void; replied(provider: Provider, outcome: ReplyOutcome): void }
+  assistantMetrics: AssistantMetrics
   clips: ClipCache
   /** Twilio's REST API, for an agent's end (hang up or hand off); null when not configured. */
   api: CallsApi | null

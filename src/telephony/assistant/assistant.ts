@@ -7,7 +7,7 @@
 import type { AgentPeer, PeerEvents } from '../agent/peer.js'
 import type { AgentMessage, ServerMessage } from '../agent/protocol.js'
 import type { ChatMessage, ChatModel, ChatTool } from './model.js'
-import type { AssistantSettings } from './settings.js'
+import type { AssistantSettings, Provider } from './settings.js'
 
 const END_CALL: ChatTool = {
   name: 'end_call',
@@ -20,6 +20,12 @@ const TRANSFER_CALL: ChatTool = {
 
 export type ReplyOutcome = 'ok' | 'error' | 'timeout'
 
+/** The instance's counters for every assistant's replies (plugins/telephony.ts). */
+export interface AssistantMetrics {
+  tokens(provider: Provider, input: number, output: number): void
+  replied(provider: Provider, outcome: ReplyOutcome): void
+}
+
 export interface AssistantDeps {
   settings: AssistantSettings
   model: ChatModel
@@ -30,6 +36,7 @@ export interface AssistantDeps {
   apology: string
   /** Said when the call ends with nothing else said (max_turns reached, end_call without words). */
   goodbye: string
+  /** Tokens a reply used, once it is over (however it ended). */
   usage(input: number, output: number): void
   replied(outcome: ReplyOutcome): void
   log: { warn(o: object, m: string): void }
@@ -117,13 +124,18 @@ export class Assistant implements AgentPeer {
       }, this.d.timeoutMs)
     }
     let tool: string | null = null
+    // A provider may report usage in pieces (Anthropic: input first, output at the end): one record a reply.
+    const used = { input: 0, output: 0 }
     try {
       arm()
       const messages = this.history.map((m) => ({ ...m }))
       for await (const e of this.d.model.reply({ model, system: instructions, messages, tools: this.tools, maxTokens: this.d.maxTokens }, reply.controller.signal)) {
         if (this.reply !== reply) return
         arm()
-        if (e.type === 'usage') this.d.usage(e.input, e.output)
+        if (e.type === 'usage') {
+          used.input += e.input
+          used.output += e.output
+        }
         else if (e.type === 'tool') tool ??= e.name
         else if (e.text) this.write(reply, e.text)
       }
@@ -133,6 +145,7 @@ export class Assistant implements AgentPeer {
       return this.failed(reply, err as Error)
     } finally {
       clearTimeout(timer)
+      if (used.input || used.output) this.d.usage(used.input, used.output)
     }
     if (this.reply !== reply) return
     // The SDKs may end a stream aborted mid-way as if it were complete.
