@@ -30,15 +30,18 @@ export function rms(samples: Int16Array): number {
 
 export class CallerAudio {
   private lastActivity = 0
+  private lastCheck = 0
+  private period = 0
   private timer: NodeJS.Timeout | null = null
   private readonly pcm = new Int16Array(160)
 
   constructor(private readonly o: CallerAudioOptions) {}
 
   start(): void {
-    this.lastActivity = Date.now()
+    this.lastActivity = this.lastCheck = Date.now()
     if (this.o.idleMs <= 0) return
-    this.timer = setInterval(() => this.check(), Math.min(CHECK_EVERY_MS, this.o.idleMs))
+    this.period = Math.min(CHECK_EVERY_MS, this.o.idleMs)
+    this.timer = setInterval(() => this.check(), this.period)
     this.timer.unref()
   }
 
@@ -56,6 +59,11 @@ export class CallerAudio {
 
   private check(): void {
     const now = Date.now()
+    // A check that comes well late means the event loop was blocked: the caller's frames from that
+    // time are still queued behind this timer, unread. Judge on the next round, once they are heard.
+    const late = now - this.lastCheck > 1.5 * this.period
+    this.lastCheck = now
+    if (late) return
     if (this.o.busy()) this.lastActivity = now
     else if (now - this.lastActivity >= this.o.idleMs) {
       this.stop()

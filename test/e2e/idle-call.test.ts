@@ -8,7 +8,7 @@ import { lineNoiseFrames, spokenFrames } from '../helpers/caller-voice.js'
 import type { TwilioStream } from '../helpers/twilio-stream.js'
 import { expectSpoken } from '../helpers/call-audio.js'
 
-const IDLE_S = 1
+const IDLE_S = 2 // seconds: long enough that a shared machine's pause in sending is not taken for silence
 let rig: CallRig
 beforeAll(async () => {
   rig = await startCallRig({ env: { CALL_IDLE_TIMEOUT: String(IDLE_S) } })
@@ -43,7 +43,7 @@ describe('an idle call', () => {
     const { stream } = await callIn(rig.apps[0], { speed: 20 })
     await stream.echoOf('e')
     const greetingEnd = stream.received.length
-    await keepSending(stream, spokenFrames('Yes, I am still here. I am looking for my booking number, one moment please.'), 4 * IDLE_S * 1000)
+    await keepSending(stream, spokenFrames('Yes, I am still here. I am looking for my booking number, one moment please.'), 3 * IDLE_S * 1000)
     expect(stream.isClosed).toBe(false)
     expect(stream.audio(greetingEnd).length).toBe(0) // nothing said to a caller who is talking
     expect(await stream.closed).toEqual({ code: 1000, reason: 'idle' })

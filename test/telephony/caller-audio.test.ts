@@ -75,6 +75,19 @@ describe('CallerAudio', () => {
     expect(idled()).toBe(1)
   })
 
+  it('does not take a blocked event loop for silence: frames queued meanwhile are heard first', () => {
+    vi.useFakeTimers()
+    const { caller, idled } = watch(1000)
+    play(caller, voiceFrames.slice(0, 25), 500)
+    vi.setSystemTime(Date.now() + 1500) // the loop was blocked for 1.5 s while the caller spoke
+    vi.advanceTimersByTime(500) // the overdue check runs before the queued frames are read
+    expect(idled()).toBe(0)
+    play(caller, voiceFrames, 600) // the frames that waited are read
+    expect(idled()).toBe(0)
+    play(caller, quietFrames, 1500)
+    expect(idled()).toBe(1)
+  })
+
   it('keeps a call alive while it is busy saying something, however quiet the caller', () => {
     vi.useFakeTimers()
     let busy = true
