@@ -6,6 +6,7 @@ import { segment, type SegmentOptions } from './segment.js'
 import { alignWords, type Span } from './align.js'
 import type { VoiceInfo } from './engine.js'
 import type { Lexicon } from './lexicon.js'
+import { segmentChars } from './costs.js'
 
 /** The speed range every engine honours: 1 is the voice's natural pace. */
 export const SPEED = { min: 0.5, max: 2 } as const
@@ -53,12 +54,12 @@ export function readWords(text: string, voice: VoiceInfo, lexicon?: Lexicon): st
 }
 
 /**
- * Words already read (`spoken`) cut into segments, each of its whitespace-separated words keeping
+ * Words already read (`spoken`) cut into segments (no longer than the voice makes quickly, costs.ts), each of its whitespace-separated words keeping
  * its span from `spans`, in order: the one way both plain text and SSML become segments.
  */
 export function cut(spoken: string, spans: Span[], delivery: Delivery, options: SegmentOptions = {}): Segment[] {
   let at = 0
-  return segment(spoken, options)
+  return segment(spoken, { ...options, maxChars: options.maxChars ?? segmentChars(delivery.voice) })
     .map((t) => {
       // A word longer than a segment is split in two, and both halves come from its span.
       const own = t.split(' ').map(() => spans[Math.min(at++, spans.length - 1)] ?? { from: 0, to: 0 })

@@ -2,7 +2,9 @@
 // segment i, segments i+1 … i+k are already being synthesized (bounded look-ahead), so after the
 // first segment the listener never waits on the engine; the first segment is short (read.ts) and
 // jumps the pool's queue so that the first audio leaves early. Live speech (a call, a /v1/speak
-// socket) goes ahead of every other request's segments. Segments may also arrive while the stream
+// socket) gives each segment a deadline: when the audio its consumer holds runs out, as it plays in
+// real time from its first chunk; the pool serves live segments by deadline, ahead of every other
+// request's segments (schedule.ts). Segments may also arrive while the stream
 // runs (a SegmentFeed, for text an LLM is still writing): each starts as soon as it arrives.
 import { Channel } from './channel.js'
 import { SegmentCache, type SegmentAudio } from './segment-cache.js'
@@ -15,6 +17,7 @@ import type { SegmentWords, VoiceInfo, WordTiming } from './engine.js'
 import type { Segment } from './read.js'
 import type { Priority, SynthesisPool } from './workers.js'
 import { Lexicon } from './lexicon.js'
+import { AUDIO_MS_PER_CHAR } from './costs.js'
 
 /** A word as it was spoken: its text, its place in the audio and in the input it was read from. */
 export interface SpokenWord {
@@ -133,13 +136,28 @@ export class Synthesizer {
     const stop = () => controller.abort()
     signal?.addEventListener('abort', stop, { once: true })
     const jobs: (Job | undefined)[] = []
-    const start = (j: number) => {
-      const part = feed.peek(j)
-      if (part && !jobs[j]) jobs[j] = part.pause ? [pauseAudio(part.pause.ms, part.voice.sampleRate, part.pause.bleep)] : this.job(part, priority(j), timed, controller.signal)
-    }
     // Look-ahead starts once segment `playing` has audio, so it never competes with the first
     // segment for a core while the listener is still waiting for the first sound.
     let playing = -1
+    // Live: when the audio handed to the consumer runs out (it plays from its first chunk, in real
+    // time), and how much of segment `playing` it has had. Segment j is due when the audio before
+    // it runs out; audio not made yet is reckoned from its text.
+    const began = performance.now()
+    let runsOut = 0
+    let playingMs = 0
+    const expectedMs = (k: number) => {
+      const part = feed.peek(k)
+      return !part ? 0 : part.pause ? part.pause.ms : (part.text.length * AUDIO_MS_PER_CHAR) / part.speed
+    }
+    const due = (j: number) => () => {
+      let at = playing < 0 ? began : Math.max(runsOut, began) + Math.max(0, expectedMs(playing) - playingMs)
+      for (let k = playing + 1; k < j; k++) at += expectedMs(k)
+      return at
+    }
+    const start = (j: number) => {
+      const part = feed.peek(j)
+      if (part && !jobs[j]) jobs[j] = part.pause ? [pauseAudio(part.pause.ms, part.voice.sampleRate, part.pause.bleep)] : this.job(part, priority(j), timed, controller.signal, live ? due(j) : undefined)
+    }
     const ahead = () => {
       for (let j = playing + 1; j <= playing + lookahead; j++) start(j)
     }
@@ -162,12 +180,16 @@ export class Synthesizer {
           }
           if (playing < i) {
             playing = i
+            playingMs = 0
             ahead()
           }
+          const ms = (item.length / from) * 1000
+          playingMs += ms
+          runsOut = Math.max(runsOut, performance.now()) + ms
           yield { samples: level(resampler ? resampler.push(item) : item), segment: i, last: false, final: false }
         }
         jobs[i] = undefined
-        playing = i
+        if (playing < i) [playing, playingMs] = [i, 0]
         const known = feed.done && i === feed.length - 1
         const spoken = timed ? spokenWords(part, resampler ? rescale(words, rate! / from) : words) : undefined
         yield { samples: level(resampler?.flush() ?? new Int16Array(0)), segment: i, last: true, final: known, words: spoken, mark: part.pause?.mark }
@@ -188,7 +210,7 @@ export class Synthesizer {
    * cached when complete. An entry made without words does not serve a request for them; the
    * entry made with them then serves both.
    */
-  private job({ text, voice, speed, pitch = 0 }: Segment, priority: Priority, words: boolean, signal: AbortSignal): Job {
+  private job({ text, voice, speed, pitch = 0 }: Segment, priority: Priority, words: boolean, signal: AbortSignal, due?: () => number): Job {
     const key = `${voice.id}\u0000${speed}\u0000${pitch}\u0000${text}`
     const hit = this.cache.get(key, words)
     if (hit) return [hit.samples, { words: hit.words ?? [] }]
@@ -198,7 +220,7 @@ export class Synthesizer {
     const generation = this.generation
     void (async () => {
       try {
-        for await (const item of this.pool.synthesize({ engine: voice.engine, voice: voice.id, text, speed, pitch, words }, { signal, priority })) {
+        for await (const item of this.pool.synthesize({ engine: voice.engine, voice: voice.id, text, speed, pitch, words }, { signal, priority, due })) {
           if (isWords(item)) made.words = item.words
           else pieces.push(item)
           channel.push(item)

@@ -9,10 +9,10 @@
 // followed by more, a long enough first clause, a full segment's length), not on every token.
 import { read, type ReadOptions, type Segment } from './read.js'
 import type { VoiceInfo } from './engine.js'
+import { segmentChars } from './costs.js'
 
 const MAY_END = /[.,;:!?…。！？，、；：—–]["'”’»)\]}]*\s+\S/u
 const DEFAULT_FIRST_WORDS = 6
-const DEFAULT_MAX_CHARS = 200
 
 export class TextStream {
   /** The current flush group, as received. */
@@ -75,7 +75,7 @@ export class TextStream {
 
   private mayComplete(fresh: string): boolean {
     if (MAY_END.test(fresh)) return true
-    if (fresh.length >= (this.options.maxChars ?? DEFAULT_MAX_CHARS)) return true
+    if (fresh.length >= (this.options.maxChars ?? segmentChars(this.voice))) return true
     const firstWords = this.options.firstMaxWords ?? DEFAULT_FIRST_WORDS
     return this.handed.length === 0 && fresh.trim().split(/\s+/).length >= firstWords + 2
   }

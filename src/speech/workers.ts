@@ -1,10 +1,8 @@
-// A fixed pool of synthesis worker threads with a three-level queue. Speech a caller is hearing
-// live goes first: a phone call cannot wait, and a burst of REST requests must not leave a caller
-// in silence between two sentences. Then the first segment of every other request, ahead of
-// look-ahead work, so that under load a new request's first words are not stuck behind other
-// requests' later sentences. (A general pool such as piscina can only cancel a
-// running task by killing its thread; here a running eSpeak task stops at its next chunk and a
-// running Flite task, at most one segment, finishes and is dropped.)
+// A fixed pool of synthesis worker threads. Which waiting segment runs next is schedule.ts's
+// choice: live speech by deadline, then REST work. (A general pool such as piscina can only cancel
+// a running task by killing its thread; here a running eSpeak task stops at its next chunk and a
+// running Flite task, at most one segment, finishes and is dropped.) The pool also measures what
+// each voice costs it (costs.ts), for the admission control.
 import type { Worker } from 'node:worker_threads'
 import { join, resolve } from 'node:path'
 import { startWorker } from '../worker-thread.js'
@@ -12,9 +10,10 @@ import { Channel, abortError } from './channel.js'
 import type { SegmentWords, VoiceInfo } from './engine.js'
 import type { PiperOptions, PiperStatus } from './engines/piper.js'
 import type { SpeechStatus, SynthJob, WorkerData, WorkerReply, WorkerRequest } from './worker-protocol.js'
+import { Schedule, type Priority, type Scheduled } from './schedule.js'
+import { SynthesisCosts } from './costs.js'
 
-/** `live`: heard as it is made (a call); `high`: another request's first segment; `normal`: the rest. */
-export type Priority = 'live' | 'high' | 'normal'
+export type { Priority }
 
 export interface PoolOptions {
   /** Where Piper voices are looked for; default `./models`. */
@@ -27,12 +26,15 @@ export interface PoolOptions {
   warn?: (message: string) => void
 }
 
-interface Task {
+interface Task extends Scheduled {
   request: WorkerRequest
   channel: Channel<Int16Array | SegmentWords | SpeechStatus | string>
   cancelled: boolean
   /** Detaches the task from its abort signal once it is settled. */
   release?: () => void
+  /** When a worker took it (performance.now() ms), and the samples it has sent back since. */
+  started?: number
+  samples?: number
 }
 
 interface Slot {
@@ -46,8 +48,9 @@ const EXEC_ARGV = ['--disable-warning=ExperimentalWarning']
 
 export class SynthesisPool {
   private readonly slots: Slot[] = []
-  /** In the order they are served. */
-  private readonly queues: Record<Priority, Task[]> = { live: [], high: [], normal: [] }
+  private readonly waiting = new Schedule<Task>()
+  /** What each voice has cost the workers, as measured. */
+  readonly costs = new SynthesisCosts()
   private nextId = 1
   private closing = false
   private readonly piper: PiperOptions
@@ -68,7 +71,7 @@ export class SynthesisPool {
 
   /** Tasks waiting for a free worker. */
   get queued(): number {
-    return Object.values(this.queues).reduce((n, queue) => n + queue.length, 0)
+    return this.waiting.size
   }
 
   /** Tasks a worker is running now. */
@@ -76,9 +79,13 @@ export class SynthesisPool {
     return this.slots.filter((s) => s.task).length
   }
 
-  /** PCM16 chunks of one segment, as the engine makes them, then, if `job.words`, when each of its words was spoken. */
-  synthesize(job: SynthJob, { signal, priority = 'normal' }: { signal?: AbortSignal; priority?: Priority } = {}): AsyncIterable<Int16Array | SegmentWords> {
-    const task = this.enqueue({ type: 'synth', id: this.nextId++, ...job }, priority, signal)
+  /**
+   * PCM16 chunks of one segment, as the engine makes them, then, if `job.words`, when each of its
+   * words was spoken. `due`: when live speech needs it (performance.now() ms), asked again whenever
+   * a worker comes free.
+   */
+  synthesize(job: SynthJob, { signal, priority = 'normal', due }: { signal?: AbortSignal; priority?: Priority; due?: () => number } = {}): AsyncIterable<Int16Array | SegmentWords> {
+    const task = this.enqueue({ type: 'synth', id: this.nextId++, ...job }, priority, signal, due)
     return task.channel as Channel<Int16Array | SegmentWords>
   }
 
@@ -112,7 +119,7 @@ export class SynthesisPool {
 
   async close(): Promise<void> {
     this.closing = true
-    for (const queue of Object.values(this.queues)) for (const task of queue.splice(0)) task.channel.fail(abortError())
+    for (const task of this.waiting.drain()) task.channel.fail(abortError())
     await Promise.all(this.slots.map((s) => s.worker.terminate()))
   }
 
@@ -131,8 +138,8 @@ export class SynthesisPool {
     throw new Error('worker gave no result')
   }
 
-  private enqueue(request: WorkerRequest, priority: Priority, signal?: AbortSignal): Task {
-    const task: Task = { request, channel: new Channel(() => this.cancel(task)), cancelled: false }
+  private enqueue(request: WorkerRequest, priority: Priority, signal?: AbortSignal, due?: () => number): Task {
+    const task: Task = { request, channel: new Channel(() => this.cancel(task)), cancelled: false, due }
     if (this.closing || signal?.aborted) {
       task.channel.fail(abortError())
       return task
@@ -144,7 +151,7 @@ export class SynthesisPool {
       signal.addEventListener('abort', onAbort, { once: true })
       task.release = () => signal.removeEventListener('abort', onAbort)
     }
-    this.queues[priority].push(task)
+    this.waiting.add(task, priority)
     this.dispatch()
     return task
   }
@@ -154,10 +161,7 @@ export class SynthesisPool {
     task.cancelled = true
     task.release?.()
     task.channel.fail(abortError())
-    for (const queue of Object.values(this.queues)) {
-      const index = queue.indexOf(task)
-      if (index >= 0) return void queue.splice(index, 1)
-    }
+    if (this.waiting.remove(task)) return
     const slot = this.slots.find((s) => s.task === task)
     if (slot) Atomics.store(slot.cancel, 0, task.request.id)
   }
@@ -165,8 +169,11 @@ export class SynthesisPool {
   private dispatch(): void {
     for (const slot of this.slots) {
       if (slot.task) continue
-      const task = Object.values(this.queues).find((queue) => queue.length > 0)?.shift()
+      const now = performance.now()
+      const task = this.waiting.next(now)
       if (!task) return
+      task.started = now
+      task.samples = 0
       slot.task = task
       slot.worker.ref()
       slot.worker.postMessage(task.request)
@@ -189,15 +196,25 @@ export class SynthesisPool {
   private onReply(slot: Slot, reply: WorkerReply): void {
     const task = slot.task
     if (!task || task.request.id !== reply.id) return
-    if (reply.type === 'chunk') return task.channel.push(new Int16Array(reply.samples))
+    if (reply.type === 'chunk') {
+      task.samples! += reply.samples.byteLength / 2
+      return task.channel.push(new Int16Array(reply.samples))
+    }
     if (reply.type === 'words') return task.channel.push({ words: reply.words })
     if (reply.type === 'result') task.channel.push(reply.value)
     if (reply.type === 'error') task.channel.fail(new Error(reply.message))
     else task.channel.end()
+    if (reply.type === 'done' && !task.cancelled) this.measure(task)
     task.release?.()
     slot.task = null
     slot.worker.unref()
     this.dispatch()
+  }
+
+  private measure(task: Task): void {
+    const { request } = task
+    const rate = request.type === 'synth' && this.last?.voices.find((v) => v.id === request.voice)?.sampleRate
+    if (rate) this.costs.record((request as SynthJob).voice, performance.now() - task.started!, (task.samples! / rate) * 1000)
   }
 
   private onCrash(slot: Slot, err: Error): void {
