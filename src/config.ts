@@ -4,6 +4,7 @@ import { isIP } from 'node:net'
 import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
 import { ConfigError, int, phoneNumber, url, type Env } from './config-values.js'
+import type { AdmissionLimits } from './speech/admission.js'
 
 export { ConfigError, type Env }
 
@@ -29,6 +30,8 @@ export interface Config {
   defaultVoice: string
   bodyLimitBytes: number
   synthesisWorkers: number
+  /** When a new call, socket or REST request is refused for the pool's load (speech/admission.ts). */
+  admission: AdmissionLimits
   /** Intra-op threads of each Piper session; 1 by default, since there is already a worker per core. */
   piperThreads: number
   cacheBytes: number
@@ -244,6 +247,11 @@ export function loadConfig(given: Env = process.env): Config {
     defaultVoice: defaultVoice(env),
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 64 * 1024, 1024, 64 * 1024 * 1024),
     synthesisWorkers: int(env, 'SYNTHESIS_WORKERS', availableParallelism(), 1, 256),
+    admission: {
+      maxLoad: int(env, 'ADMISSION_MAX_LOAD', 85, 1, 100) / 100,
+      maxLive: int(env, 'ADMISSION_MAX_LIVE', 0, 0, 1_000_000),
+      restMaxWaitS: int(env, 'REST_MAX_WAIT', 30, 1, 3600),
+    },
     piperThreads: int(env, 'PIPER_THREADS', 1, 1, 256),
     cacheBytes: int(env, 'CACHE_BYTES', 64 * 1024 * 1024, 0),
     ipRequestsPerMinute: int(env, 'IP_REQUESTS_PER_MINUTE', 600, 1),

@@ -20,6 +20,7 @@ export const errorStatus = {
   headers_too_large: 431,
   internal: 500,
   unavailable: 503,
+  busy: 503,
   bad_gateway: 502,
 } as const
 

@@ -26,18 +26,27 @@ export interface AudioRequest {
 
 export const nothingToSay = (what = 'text') => new ApiError('validation_failed', `${what} has nothing that can be spoken`)
 
-/** The request's bill, told what is spoken, with the text's characters taken from the quota. */
-export async function charge(request: FastifyRequest, p: AudioRequest): Promise<Bill> {
+/**
+ * The request admitted to the pool (or refused, busy, before any work) and its bill, told what is
+ * spoken, with the text's characters taken from the quota. `release` gives its place back.
+ */
+export async function charge(app: FastifyInstance, request: FastifyRequest, p: AudioRequest): Promise<{ bill: Bill; release: () => void }> {
   const bill = request.meter!
   Object.assign(bill, { voice: p.voice.slug, format: p.format })
   if (p.segments.length === 0) throw nothingToSay()
-  await bill.charge(p.text)
-  return bill
+  const release = app.admission.rest(p.segments[0].voice, p.segments.reduce((n, s) => n + s.text.length, 0))
+  try {
+    await bill.charge(p.text)
+  } catch (err) {
+    release()
+    throw err
+  }
+  return { bill, release }
 }
 
 export async function replyWithAudio(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, p: AudioRequest): Promise<FastifyReply> {
-  const bill = await charge(request, p)
-
+  const { bill, release } = await charge(app, request, p)
+  reply.raw.once('close', release) // the response is complete, or its client went away
   const started = performance.now()
   const controller = new AbortController()
   let encoder: Encoder | undefined

@@ -25,34 +25,38 @@ export interface TimedAudio {
 const seconds = (samples: number, rate: number) => Math.round((samples / rate) * 1e4) / 1e4
 
 export async function timedAudio(app: FastifyInstance, request: FastifyRequest, p: AudioRequest): Promise<TimedAudio> {
-  const bill = await charge(request, p)
-  const started = performance.now()
-  const controller = new AbortController()
-  const onClose = () => controller.abort()
-  request.raw.once('close', onClose)
-  const rate = p.voice.sampleRate
-  const encoder = await createEncoder(p.format, { inputRate: rate, outputRate: p.sampleRate })
-  const words: TimedWord[] = []
-  let samples = 0
-  let segmentStart = 0
-  const after = (c: SpeechChunk) => {
-    if (samples === 0 && c.samples.length) bill.firstAudio(performance.now() - started)
-    samples += c.samples.length
-    bill.addAudio((c.samples.length / rate) * 1000)
-    for (const w of c.words ?? []) {
-      words.push({ word: w.word, start: seconds(segmentStart + w.start, rate), end: seconds(segmentStart + w.end, rate), text_start: w.from, text_end: w.to })
-    }
-    if (c.last) segmentStart = samples
-  }
-  const parts: Uint8Array[] = []
+  const { bill, release } = await charge(app, request, p)
   try {
-    for await (const bytes of encodeChunks(app.synth.stream(p.segments, { signal: controller.signal, words: true, rate }), encoder, { after })) parts.push(bytes)
-  } catch (err) {
-    encoder.close()
-    throw err
+    const started = performance.now()
+    const controller = new AbortController()
+    const onClose = () => controller.abort()
+    request.raw.once('close', onClose)
+    const rate = p.voice.sampleRate
+    const encoder = await createEncoder(p.format, { inputRate: rate, outputRate: p.sampleRate })
+    const words: TimedWord[] = []
+    let samples = 0
+    let segmentStart = 0
+    const after = (c: SpeechChunk) => {
+      if (samples === 0 && c.samples.length) bill.firstAudio(performance.now() - started)
+      samples += c.samples.length
+      bill.addAudio((c.samples.length / rate) * 1000)
+      for (const w of c.words ?? []) {
+        words.push({ word: w.word, start: seconds(segmentStart + w.start, rate), end: seconds(segmentStart + w.end, rate), text_start: w.from, text_end: w.to })
+      }
+      if (c.last) segmentStart = samples
+    }
+    const parts: Uint8Array[] = []
+    try {
+      for await (const bytes of encodeChunks(app.synth.stream(p.segments, { signal: controller.signal, words: true, rate }), encoder, { after })) parts.push(bytes)
+    } catch (err) {
+      encoder.close()
+      throw err
+    } finally {
+      request.raw.off('close', onClose)
+    }
+    app.metrics.ttsDuration.observe({ format: p.format }, (performance.now() - started) / 1000)
+    return { audio_base64: Buffer.concat(parts).toString('base64'), format: p.format, sample_rate: p.sampleRate, words }
   } finally {
-    request.raw.off('close', onClose)
+    release()
   }
-  app.metrics.ttsDuration.observe({ format: p.format }, (performance.now() - started) / 1000)
-  return { audio_base64: Buffer.concat(parts).toString('base64'), format: p.format, sample_rate: p.sampleRate, words }
 }

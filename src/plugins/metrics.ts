@@ -79,6 +79,15 @@ export default global(async (app) => {
   new Gauge({ name: 'tts_synthesis_queue_depth', help: 'Synthesis tasks waiting for a worker', registers: [registry], collect() { this.set(app.pool.queued) } })
   new Gauge({ name: 'tts_synthesis_running', help: 'Synthesis tasks running on a worker', registers: [registry], collect() { this.set(app.pool.running) } })
   new Gauge({ name: 'tts_synthesis_workers', help: 'Synthesis worker threads', registers: [registry], collect() { this.set(app.pool.size) } })
+  new Gauge({ name: 'tts_predicted_load', help: "Share of the synthesis pool's time live speech is predicted to need (admission refuses past ADMISSION_MAX_LOAD)", registers: [registry], collect() { this.set(app.admission.load()) } })
+  new Gauge({ name: 'tts_live_consumers', help: 'Calls and /v1/speak sockets counted as live speech, answered or started', registers: [registry], collect() { this.set(app.admission.liveCount) } })
+  new Counter({
+    name: 'tts_admission_refused_total', help: 'Calls (busy), sockets and REST requests (503) refused for the pool\'s load', labelNames: ['front'], registers: [registry],
+    collect() {
+      this.reset()
+      for (const [front, n] of Object.entries(app.admission.refusals)) this.inc({ front }, n)
+    },
+  })
   // Counters of the segment cache live in the synthesizer; mirror them at scrape time.
   let seen = { hits: 0, misses: 0 }
   const cacheHits = new Counter({ name: 'tts_cache_hits_total', help: 'Segments served from the audio cache', registers: [registry], collect() { sync() } })

@@ -8,11 +8,14 @@ import { syncVoices } from '../store/voices.js'
 import type { Config } from '../config.js'
 import { VoiceCatalog } from '../store/voice-catalog.js'
 import { global } from './global.js'
+import { Admission } from '../speech/admission.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     pool: SynthesisPool
     synth: Synthesizer
+    /** Whether one more call, socket or REST request fits the pool. */
+    admission: Admission
     voices: VoiceCatalog
     /** Rescans MODELS_DIR in every worker and brings the synthesizer and the catalog up to date. */
     reloadVoices(): Promise<SpeechStatus>
@@ -43,6 +46,7 @@ export default global(async (app, { config }: { config: Config }) => {
 
   app.decorate('pool', pool)
   app.decorate('synth', synth)
+  app.decorate('admission', new Admission(pool, config.admission))
   app.decorate('voices', catalog)
   app.decorate('reloadVoices', async () => {
     const status = await pool.reload()

@@ -125,6 +125,8 @@ export default async function callsRoutes(app: FastifyInstance, { config }: { co
     }
     const from = request.body.from ?? config.twilio.phoneNumber
     if (!from) throw new ApiError('validation_failed', 'from is required: no TWILIO_PHONE_NUMBER is set')
+    // Before anything is charged or dialled: a 503 with Retry-After when the pool is at capacity.
+    app.admission.check('outbound', voice.info)
     if (text !== null) await charge(request, text, voice.slug)
     let call: Call
     try {
@@ -134,6 +136,7 @@ export default async function callsRoutes(app: FastifyInstance, { config }: { co
       app.metrics.rateLimited.inc({ limit: 'calls' })
       throw new ApiError('rate_limited', `This key already has ${err.live} live calls (limit ${config.calls.maxPerKey})`, { 'retry-after': 5 })
     }
+    app.admission.hold(call.id, voice.info)
     const twiml = streamTwiml(streamUrl(base, MEDIA_PATH), { call: call.id, token: mintStreamToken(tokenKey, call.id, config.calls.streamTokenTtlS) })
     if (text !== null) app.telephony.hints.remember(call.id, { text, voice: voice.slug })
     try {

@@ -40,7 +40,10 @@ export default async function speakRoutes(app: FastifyInstance, { config }: { co
     const speed = Number(request.query.speed ?? 1)
     if (!(speed >= SPEED.min && speed <= SPEED.max)) throw new ApiError('validation_failed', `speed must be between ${SPEED.min} and ${SPEED.max}`)
     const model = request.query.model ?? DEFAULT_MODEL
-    if (!voiceForModel(app.voices, model)) throw new ApiError('voice_not_found', `No voice or model "${model}"; GET /v1/voices lists them`)
+    const voice = voiceForModel(app.voices, model)
+    if (!voice) throw new ApiError('voice_not_found', `No voice or model "${model}"; GET /v1/voices lists them`)
+    // A socket is live speech, as a call is: refused (503, Retry-After) before it could make the others run dry.
+    app.admission.check('speak', voice.info)
   }
 
   app.route<{ Querystring: Static<typeof Query> }>({
@@ -67,6 +70,7 @@ export default async function speakRoutes(app: FastifyInstance, { config }: { co
       const format = ENCODINGS[encoding]
       const sampleRate = Number(sample_rate ?? (format === 'pcm16' ? 24000 : 8000))
       open.set(key.id, (open.get(key.id) ?? 0) + 1)
+      const leave = app.admission.start(voice.info)
       socket.send(JSON.stringify({ type: 'Metadata', request_id: request.id, model_name: request.query.model ?? DEFAULT_MODEL, model_version: voice.slug, model_uuid: voice.id }))
       new SpeakSession(socket, {
         synth: app.synth,
@@ -79,6 +83,7 @@ export default async function speakRoutes(app: FastifyInstance, { config }: { co
         openBill: (group) => app.metering.open({ requestId: `${request.id}:${group}`, key, endpoint: '/v1/speak' }),
         log: request.log,
         onEnded: () => {
+          leave()
           const left = (open.get(key.id) ?? 1) - 1
           if (left > 0) open.set(key.id, left)
           else open.delete(key.id)

@@ -11,7 +11,8 @@ import { getNumber } from '../store/numbers.js'
 import { openCallSession } from '../telephony/open-session.js'
 import { ClipCache } from '../telephony/agent/clips.js'
 import { mintStreamToken, streamUrl, validStreamUpgrade, validWebhook } from '../telephony/signature.js'
-import { hangupTwiml, streamTwiml } from '../telephony/twiml.js'
+import { busyTwiml, hangupTwiml, streamTwiml } from '../telephony/twiml.js'
+import { Refused } from '../speech/admission.js'
 
 export const MEDIA_PATH = '/twilio/media'
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
@@ -39,6 +40,17 @@ function parseForm(body: string): Record<string, string | string[]> {
     out[k] = had === undefined ? v : Array.isArray(had) ? [...had, v] : [had, v]
   }
   return out
+}
+
+/** True when `admit` refused (the pool is at capacity). */
+function refused(admit: () => void): boolean {
+  try {
+    admit()
+    return false
+  } catch (err) {
+    if (err instanceof Refused) return true
+    throw err
+  }
 }
 
 const TwilioNotConfigured = () =>
@@ -78,12 +90,15 @@ export default async function twilioRoutes(app: FastifyInstance, { config }: { c
     const number = b.To ? await getNumber(app.db, b.To) : null
     const voice = app.voices.find(number?.voice ?? config.calls.defaultVoice) ?? app.voices.find(config.calls.defaultVoice)
     const digit = number?.bargeInDigit ?? config.calls.bargeInDigit
+    const spoken = app.synth.voice(voice?.slug ?? config.calls.defaultVoice)
+    const busy = spoken ? refused(() => app.admission.check('call', spoken)) : false
     const call = await recordInbound(app.db, {
       callSid: b.CallSid,
       direction: b.Direction ?? 'inbound',
       from: b.From ?? null,
       to: b.To ?? null,
-      status: isCallStatus(b.CallStatus) ? b.CallStatus : 'ringing',
+      // Refused, the call is kept with the status Twilio will report for it.
+      status: busy ? 'busy' : isCallStatus(b.CallStatus) ? b.CallStatus : 'ringing',
       // An assistant says its greeting itself, so that what the caller heard of it is known.
       text: number?.assistant ? null : number?.agent ? (number.agent.welcome_greeting ?? null) : (number?.greeting ?? config.calls.greeting),
       voice: voice?.slug ?? config.calls.defaultVoice,
@@ -92,7 +107,12 @@ export default async function twilioRoutes(app: FastifyInstance, { config }: { c
       assistant: number?.assistant ?? null,
     })
     reply.type('text/xml; charset=utf-8')
+    if (busy) {
+      request.log.warn({ callSid: b.CallSid, load: app.admission.load() }, 'call refused busy: the synthesis pool is at capacity')
+      return busyTwiml()
+    }
     if (!isLive(call)) return hangupTwiml()
+    if (spoken) app.admission.hold(call.id, spoken)
     if (call.text) hints.remember(call.id, { text: call.text, voice: call.voice })
     return streamTwiml(mediaUrl!, { call: call.id, token: mintStreamToken(key!, call.id, config.calls.streamTokenTtlS) })
   })
@@ -126,7 +146,7 @@ export default async function twilioRoutes(app: FastifyInstance, { config }: { c
   }, (socket, request) => {
     const { api, models, assistantMetrics } = app.telephony
     openCallSession(socket, {
-      db: app.db, synth: app.synth, hub, hints, tokenKey: key!, metrics, calls: config.calls, assistant: config.assistant, models, assistantMetrics, api, clips, log: request.log,
+      db: app.db, synth: app.synth, admission: app.admission, hub, hints, tokenKey: key!, metrics, calls: config.calls, assistant: config.assistant, models, assistantMetrics, api, clips, log: request.log,
     })
   })
 }

@@ -22,12 +22,15 @@ import type { ChatModel } from './assistant/model.js'
 import type { Provider } from './assistant/settings.js'
 import type { CallsApi } from './rest.js'
 import type { VoiceInfo } from '../speech/engine.js'
+import type { Admission } from '../speech/admission.js'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 export interface SessionDeps {
   db: Queryable
   synth: Synthesizer
+  /** Counts the call as live speech while it lasts (the webhook admitted it). */
+  admission: Admission
   hub: CallHub
   hints: StartHints
   tokenKey: Buffer
@@ -119,6 +122,7 @@ export function openCallSession(socket: WebSocket, d: SessionDeps): CallSession 
   }
 
   let agent: AgentLink | null = null
+  let leave = () => {}
 
   return new CallSession(socket, {
     synth: d.synth,
@@ -132,6 +136,7 @@ export function openCallSession(socket: WebSocket, d: SessionDeps): CallSession 
     onLive: (session) => {
       d.hub.add(session)
       const ctx = session.context!
+      leave = d.admission.start(ctx.voice, ctx.callId)
       if (!ctx.agent && !ctx.assistant) return
       // The assistant is interrupted by anything, as an app is by default, and says its own apology.
       const settings: LinkSettings = ctx.agent ?? { apology: ctx.assistant!.apology }
@@ -144,6 +149,7 @@ export function openCallSession(socket: WebSocket, d: SessionDeps): CallSession 
     },
     onEnded: (session) => {
       agent?.close()
+      leave()
       d.hub.remove(session)
       const ctx = session.context
       if (ctx) {

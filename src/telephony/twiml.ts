@@ -32,6 +32,13 @@ export function hangupTwiml(): string {
   return response.toString()
 }
 
+/** A call refused for load: the caller hears a busy signal, and Twilio's status says busy. */
+export function busyTwiml(): string {
+  const response = new twilio.twiml.VoiceResponse()
+  response.reject({ reason: 'busy' })
+  return response.toString()
+}
+
 /** An agent's handoff: the call leaves its stream for the app's TwiML, which gets the agent's data. */
 export function handoffTwiml(url: string, handoffData?: string): string {
   const target = new URL(url)

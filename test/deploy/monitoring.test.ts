@@ -31,6 +31,9 @@ const METRICS = [
   'tts_synthesis_queue_depth',
   'usage_records_dropped_total',
   'tts_assistant_replies_total',
+  'tts_predicted_load',
+  'tts_live_consumers',
+  'tts_admission_refused_total',
   'tts_assistant_tokens_total',
 ]
 const HISTOGRAMS = ['tts_generation_duration_seconds', 'tts_time_to_first_audio_seconds']
