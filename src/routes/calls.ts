@@ -144,7 +144,8 @@ export default async function callsRoutes(app: FastifyInstance, { config }: { co
       await attachCallSid(app.db, call.id, placed.sid, placed.status)
       call = { ...call, callSid: placed.sid, status: placed.status }
     } catch (err) {
-      // Not placed: the row must not hold a place under the key's cap.
+      // Not placed: the row must not hold a place under the key's cap, nor on the pool.
+      app.admission.drop(call.id)
       await failCall(app.db, call.id).catch(() => {})
       if (!(err instanceof TwilioApiError)) throw err
       request.log.warn({ status: err.status, code: err.code }, 'twilio refused an outbound call')

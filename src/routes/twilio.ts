@@ -126,6 +126,7 @@ export default async function twilioRoutes(app: FastifyInstance, { config }: { c
     if (isCallStatus(CallStatus)) {
       const call = await applyStatus(app.db, { callSid: CallSid, status: CallStatus, id: request.query.ref })
       if (!call) request.log.info({ callSid: CallSid }, 'status callback for a call not recorded here')
+      else if (!isLive(call)) app.admission.drop(call.id) // over before its stream started (no answer, busy)
     }
     return reply.code(204).send()
   })

@@ -50,7 +50,8 @@ export class Admission {
 
   constructor(
     private readonly pool: { size: number; costs: SynthesisCosts },
-    private readonly limits: AdmissionLimits,
+    /** Read at each decision (the calls benchmark sets the cap it measured). */
+    readonly limits: AdmissionLimits,
   ) {}
 
   /** Live consumers, started or answered and on their way. */
@@ -78,6 +79,11 @@ export class Admission {
   /** A call answered here (after `check`): its place is held until its stream starts. */
   hold(callId: string, voice: VoiceInfo): void {
     this.pending.set(callId, { voice, until: Date.now() + PENDING_MS })
+  }
+
+  /** A call held for that will not stream here after all (Twilio refused it, or it ended unanswered). */
+  drop(callId: string): void {
+    this.pending.delete(callId)
   }
 
   /**

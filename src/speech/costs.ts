@@ -31,22 +31,27 @@ export function segmentChars(voice: VoiceInfo): number {
   return Math.max(SEGMENT_CHARS.min, Math.min(SEGMENT_CHARS.max, Math.floor(SEGMENT_ENGINE_MS / msPerChar(voice))))
 }
 
-/** How much of the last measurement a new one replaces. */
+/** How much of the estimate a new measurement replaces. */
 const WEIGHT = 0.1
+/**
+ * A measurement counts for at most this many times the estimate: a worker's first segment in a
+ * voice also loads it, and one such segment must not make the voice look hundreds of times dearer.
+ * A voice that really costs more gets there within a few dozen segments.
+ */
+const MAX_STEP = 4
 
 export class SynthesisCosts {
   /** Engine seconds per second of audio, by voice id. */
   private readonly measured = new Map<string, number>()
 
   /** A segment of `voice` took `engineMs` of a worker's time to make `audioMs` of audio. */
-  record(voice: string, engineMs: number, audioMs: number): void {
+  record(voice: VoiceInfo, engineMs: number, audioMs: number): void {
     if (audioMs <= 0) return
-    const share = engineMs / audioMs
-    const was = this.measured.get(voice)
-    this.measured.set(voice, was === undefined ? share : was + WEIGHT * (share - was))
+    const was = this.share(voice)
+    this.measured.set(voice.id, was + WEIGHT * (Math.min(engineMs / audioMs, MAX_STEP * was) - was))
   }
 
-  /** Workers `voice` keeps busy per second of audio it says in real time (0.01: one worker serves 100 such consumers). */
+  /** Workers `voice` keeps busy per second of audio it says in real time (0.01: one worker serves 100 such consumers); the table's until measured. */
   share(voice: VoiceInfo): number {
     return this.measured.get(voice.id) ?? msPerChar(voice) / AUDIO_MS_PER_CHAR
   }

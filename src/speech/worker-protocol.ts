@@ -37,6 +37,7 @@ export type WorkerReply =
   | { type: 'chunk'; id: number; samples: ArrayBuffer }
   /** A segment's words, after its last chunk and before `done`. */
   | { type: 'words'; id: number; words: WordTiming[] }
-  | { type: 'done'; id: number }
+  /** A synthesis is complete; `engineMs`: the time it took here (the pool learns each voice's cost from it). */
+  | { type: 'done'; id: number; engineMs?: number }
   | { type: 'result'; id: number; value: SpeechStatus | string }
   | { type: 'error'; id: number; message: string }

@@ -54,6 +54,7 @@ async function handle(request: WorkerRequest): Promise<void> {
       return send({ type: 'result', id, value: (await getEspeak()).phonemize(request.text, request.voice) })
     }
     case 'synth': {
+      const started = performance.now()
       const options = { voice: request.voice, speed: request.speed, pitch: request.pitch, words: request.words }
       if (request.engine === 'flite') {
         const { samples, words } = getFlite().synthesizeSync(request.text, options)
@@ -79,7 +80,7 @@ async function handle(request: WorkerRequest): Promise<void> {
       } else {
         throw new Error(`no engine "${request.engine}"`)
       }
-      return send({ type: 'done', id })
+      return send({ type: 'done', id, engineMs: performance.now() - started })
     }
   }
 }

@@ -32,8 +32,7 @@ interface Task extends Scheduled {
   cancelled: boolean
   /** Detaches the task from its abort signal once it is settled. */
   release?: () => void
-  /** When a worker took it (performance.now() ms), and the samples it has sent back since. */
-  started?: number
+  /** Samples it has sent back: what the pool measures a voice's cost against. */
   samples?: number
 }
 
@@ -172,7 +171,6 @@ export class SynthesisPool {
       const now = performance.now()
       const task = this.waiting.next(now)
       if (!task) return
-      task.started = now
       task.samples = 0
       slot.task = task
       slot.worker.ref()
@@ -204,17 +202,17 @@ export class SynthesisPool {
     if (reply.type === 'result') task.channel.push(reply.value)
     if (reply.type === 'error') task.channel.fail(new Error(reply.message))
     else task.channel.end()
-    if (reply.type === 'done' && !task.cancelled) this.measure(task)
+    if (reply.type === 'done' && reply.engineMs !== undefined && !task.cancelled) this.measure(task, reply.engineMs)
     task.release?.()
     slot.task = null
     slot.worker.unref()
     this.dispatch()
   }
 
-  private measure(task: Task): void {
+  private measure(task: Task, engineMs: number): void {
     const { request } = task
-    const rate = request.type === 'synth' && this.last?.voices.find((v) => v.id === request.voice)?.sampleRate
-    if (rate) this.costs.record((request as SynthJob).voice, performance.now() - task.started!, (task.samples! / rate) * 1000)
+    const voice = request.type === 'synth' && this.last?.voices.find((v) => v.id === request.voice)
+    if (voice) this.costs.record(voice, engineMs, (task.samples! / voice.sampleRate) * 1000)
   }
 
   private onCrash(slot: Slot, err: Error): void {
