@@ -20,6 +20,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { setFlagsFromString } from 'node:v8'
+import { availableParallelism } from 'node:os'
+import { performance } from 'node:perf_hooks'
 import { runInNewContext } from 'node:vm'
 import type { AddressInfo } from 'node:net'
 import twilio from 'twilio'
@@ -55,6 +57,8 @@ const TTFF_RUNS = Number(process.env.BENCH_TTFF_RUNS ?? 150)
 const STAGES = (process.env.BENCH_STAGES ?? '150,200,250,300').split(',').map(Number)
 const START_RATE = 10 // calls a second
 const AGENT = process.env.BENCH_AGENT === '1'
+/** Issue 12's figures, for each of these voices (BENCH_CAPACITY=slt,kal16); then nothing else runs. */
+const CAPACITY = (process.env.BENCH_CAPACITY ?? '').split(',').filter(Boolean)
 
 // --- the callers (child process) ----------------------------------------------------------------
 
@@ -66,11 +70,13 @@ interface CallReport {
   frames: number
   violations: string[]
   failed?: string
+  /** Answered with <Reject reason="busy"/>. */
+  refused?: boolean
 }
 
 type Call = { type: 'call'; id: number; url: string; to: string; speed: number; hangUpAfterFirst: boolean; say?: string }
-type ToClients = Call | { type: 'flood'; url: string; key: string; clients: number } | { type: 'stop flood' }
-type FromClients = { type: 'live'; id: number } | { type: 'done'; report: CallReport } | { type: 'flooded'; ok: number; failed: number } | { type: 'agent'; url: string }
+type ToClients = Call | { type: 'flood'; url: string; key: string; clients: number } | { type: 'stop flood' } | { type: 'cpu' }
+type FromClients = { type: 'live'; id: number } | { type: 'done'; report: CallReport } | { type: 'flooded'; ok: number; failed: number } | { type: 'agent'; url: string } | { type: 'cpu'; seconds: number }
 
 let flooding = false
 const LINE = AGENT && process.argv[2] === 'clients' ? lineNoiseFrames(1) : []
@@ -104,7 +110,9 @@ async function runCall(c: Call): Promise<CallReport> {
     headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilio.getExpectedTwilioSignature(AUTH_TOKEN, `${PUBLIC_BASE}/twilio/voice`, params) },
     body: new URLSearchParams(params).toString(),
   })
-  const { url, parameters } = parseStreamTwiml(await res.text())
+  const twiml = await res.text()
+  if (twiml.includes('<Reject')) return { id: c.id, ttffMs: NaN, underruns: 0, maxGapMs: 0, frames: 0, violations: [], refused: true }
+  const { url, parameters } = parseStreamTwiml(twiml)
   const stream = await TwilioStream.open({ url: c.url.replace('http', 'ws') + new URL(url).pathname, signedUrl: url, authToken: AUTH_TOKEN, callSid, accountSid: ACCOUNT_SID, speed: c.speed })
   stream.begin(parameters)
   // The caller's line: quiet noise, a frame every 20 ms, as Twilio sends it, for the VAD to hear.
@@ -144,8 +152,15 @@ async function main(): Promise<void> {
   let flooded: (r: { ok: number; failed: number }) => void = () => {}
   let agentReady: (url: string) => void = () => {}
   const agentUrl = new Promise<string>((resolve) => (agentReady = resolve))
+  let cpuReply: (seconds: number) => void = () => {}
+  /** CPU time (user + system, s) the callers' process has used. */
+  const callerCpu = () => new Promise<number>((resolve) => {
+    cpuReply = resolve
+    clients.send({ type: 'cpu' } satisfies ToClients)
+  })
   clients.on('message', (m: FromClients) => {
-    if (m.type === 'agent') agentReady(m.url)
+    if (m.type === 'cpu') cpuReply(m.seconds)
+    else if (m.type === 'agent') agentReady(m.url)
     else if (m.type === 'live') live.add(m.id)
     else if (m.type === 'flooded') flooded(m)
     else {
@@ -172,9 +187,13 @@ async function main(): Promise<void> {
   }
 
   try {
-    if (AGENT) return await concurrency(app, voice, call, live, agentUrl)
+    if (AGENT) return await concurrency(app, voice, call, live, callerCpu, agentUrl)
+    if (CAPACITY.length) {
+      for (const v of CAPACITY) await capacity(app, v, call, live, callerCpu)
+      return
+    }
     await timeToFirstMedia(app, voice, call)
-    await concurrency(app, voice, call, live)
+    await concurrency(app, voice, call, live, callerCpu)
     await callsDuringFlood(app, voice, call, restFlood)
   } finally {
     clients.kill()
@@ -184,6 +203,7 @@ async function main(): Promise<void> {
   }
 }
 
+type App = Awaited<ReturnType<typeof buildApp>>
 type Place = (to: string, speed: number, hangUpAfterFirst: boolean, say?: string) => Promise<CallReport>
 /** REST clients posting fresh texts from the child process while `during` runs; their results. */
 type RestFlood = (clients: number, during: () => Promise<void>) => Promise<{ ok: number; failed: number }>
@@ -243,73 +263,111 @@ function passage(n: number): string {
   return `Caller number ${n}. ${SENTENCES.join(' ')} Your reference is ${String(n).split('').join(' ')}.`
 }
 
-async function concurrency(app: Awaited<ReturnType<typeof buildApp>>, voice: string, call: Place, live: Set<number>, agentReady?: Promise<string>): Promise<void> {
+interface Stage {
+  n: number
+  /** Calls live at once on the plateau. */
+  reached: number
+  reports: CallReport[]
+  failed: CallReport[]
+  p50: number
+  p99: number
+  worstGap: number
+  /** Server CPU (every thread) and live memory per call; cores outside the pool per call (the server's event loop and the callers' process). */
+  cpuPerCall: number
+  kbPerCall: number
+  rssKbPerCall: number
+  outsideCoresPerCall: number
+  plateauS: number
+}
+
+/** `n` calls, each to its own number saying its own passage, started 10 a second; measured once all are live. */
+async function stage(app: App, voice: string, call: Place, live: Set<number>, callerCpu: () => Promise<number>, n: number, agentUrl: string | null): Promise<Stage> {
   const { putNumber } = await import('../src/store/numbers.js')
+  const numbers: string[] = []
+  for (let i = 0; i < n; i++) {
+    const e164 = `+1500555${String(numberSeq++).padStart(4, '0')}`
+    said.set(e164, passage(numberSeq))
+    await putNumber(app.db, agentUrl
+      ? { e164, greeting: null, voice, bargeInDigit: null, agent: { url: agentUrl } }
+      : { e164, greeting: passage(numberSeq), voice, bargeInDigit: null })
+    numbers.push(e164)
+  }
+  const baseLive = await liveBytes()
+  const baseRss = process.memoryUsage().rss
+  const reports: Promise<CallReport>[] = []
+  const t0 = performance.now()
+  for (let i = 0; i < n; i++) {
+    // On a fixed schedule, so a slow moment does not lower the rate.
+    await new Promise((r) => setTimeout(r, Math.max(0, t0 + (i * 1000) / START_RATE - performance.now())))
+    reports.push(call(numbers[i], 1, false, said.get(numbers[i])))
+  }
+  // The plateau: from the moment all n are live until the first one ends.
+  await until(() => live.size >= n || performance.now() - t0 > (n / START_RATE + 20) * 1000)
+  const reached = live.size
+  const cpu0 = process.cpuUsage()
+  const elu0 = performance.eventLoopUtilization()
+  const caller0 = await callerCpu()
+  const w0 = performance.now()
+  let peakRss = 0
+  const samples: number[] = []
+  while (live.size >= n * 0.98 && performance.now() - w0 < 10_000) {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss)
+    await new Promise((r) => setTimeout(r, 250))
+  }
+  const cpu = process.cpuUsage(cpu0)
+  const elu = performance.eventLoopUtilization(elu0)
+  const callerS = (await callerCpu()) - caller0
+  const wallS = (performance.now() - w0) / 1000
+  // Live memory at a few moments of the plateau (each after a full GC; taken after the CPU
+  // window, since a collection costs CPU).
+  for (let i = 0; i < 3 && live.size >= n * 0.95; i++) {
+    samples.push(await liveBytes())
+    await new Promise((r) => setTimeout(r, 500))
+  }
+  const all = await Promise.all(reports)
+  await until(() => app.telephony.hub.size === 0 && app.pool.running + app.pool.queued === 0)
+  const ttff = all.filter((r) => !r.refused).map((r) => r.ttffMs)
+  return {
+    n, reached, reports: all,
+    failed: all.filter((r) => r.failed || r.underruns > 0 || r.violations.length > 0),
+    p50: percentile(ttff, 50), p99: percentile(ttff, 99),
+    worstGap: Math.max(...all.map((r) => r.maxGapMs)),
+    cpuPerCall: ((cpu.user + cpu.system) / 1e6 / wallS / reached) * 100,
+    kbPerCall: (Math.max(...samples) - baseLive) / 1024 / reached,
+    rssKbPerCall: (peakRss - baseRss) / 1024 / reached,
+    outsideCoresPerCall: (elu.utilization + callerS / wallS) / reached,
+    plateauS: wallS,
+  }
+}
+
+function report(s: Stage): void {
+  console.log(`  ${s.n} calls: ${s.reached} live at once, ${s.failed.length} with an underrun or error (worst gap ${s.worstGap.toFixed(0)} ms), ` +
+    `time to first frame p50 ${ms(s.p50)} p99 ${ms(s.p99)}, ` +
+    `server CPU ${s.cpuPerCall.toFixed(2)}% of a core per call, memory ${s.kbPerCall.toFixed(0)} KB per call live after GC (RSS grew ${s.rssKbPerCall.toFixed(0)} KB per call; plateau ${s.plateauS.toFixed(1)} s)`)
+  const f = s.failed.find((r) => r.failed || r.violations.length)
+  if (f) console.log(`    e.g. call ${f.id}: ${f.failed ?? f.violations[0]}`)
+}
+
+let numberSeq = 100
+/** With BENCH_AGENT, what each number's agent says (the agent runs beside the callers). */
+const said = new Map<string, string>()
+
+async function passageSeconds(app: App, voice: string): Promise<number> {
   let audioS = 0
   for await (const c of app.synth.stream(read(passage(1), app.synth.voice(voice)!, 1))) audioS += c.samples.length / app.synth.voice(voice)!.sampleRate
-  console.log(`passage: ${audioS.toFixed(1)} s of audio per call; calls start ${START_RATE}/s`)
+  return audioS
+}
 
-  let best: { n: number; p99: number; cpu: number; kb: number } | null = null
-  let numberSeq = 100
-  // With BENCH_AGENT, what each number's agent says (the agent runs beside the callers).
-  const said = new Map<string, string>()
-  const agentUrl = AGENT ? await agentReady : null
+async function concurrency(app: App, voice: string, call: Place, live: Set<number>, callerCpu: () => Promise<number>, agentReady?: Promise<string>): Promise<void> {
+  const audioS = await passageSeconds(app, voice)
+  console.log(`passage: ${audioS.toFixed(1)} s of audio per call; calls start ${START_RATE}/s`)
+  let best: Stage | null = null
+  const agentUrl = AGENT ? await agentReady! : null
   for (const n of STAGES) {
-    // One dialled number per call, so that each call's greeting is its own passage.
-    const numbers: string[] = []
-    for (let i = 0; i < n; i++) {
-      const e164 = `+1500555${String(numberSeq++).padStart(4, '0')}`
-      said.set(e164, passage(numberSeq))
-      await putNumber(app.db, agentUrl
-        ? { e164, greeting: null, voice, bargeInDigit: null, agent: { url: agentUrl } }
-        : { e164, greeting: passage(numberSeq), voice, bargeInDigit: null })
-      numbers.push(e164)
-    }
-    const baseLive = await liveBytes()
-    const baseRss = process.memoryUsage().rss
-    const reports: Promise<CallReport>[] = []
-    const t0 = performance.now()
-    for (let i = 0; i < n; i++) {
-      // On a fixed schedule, so a slow moment does not lower the rate.
-      await new Promise((r) => setTimeout(r, Math.max(0, t0 + (i * 1000) / START_RATE - performance.now())))
-      reports.push(call(numbers[i], 1, false, said.get(numbers[i])))
-    }
-    // The plateau: from the moment all n are live until the first one ends.
-    await until(() => live.size >= n || performance.now() - t0 > (n / START_RATE + 20) * 1000)
-    const reachedN = live.size
-    const cpu0 = process.cpuUsage()
-    const w0 = performance.now()
-    let peakRss = 0
-    const samples: number[] = []
-    while (live.size >= n * 0.98 && performance.now() - w0 < 10_000) {
-      peakRss = Math.max(peakRss, process.memoryUsage().rss)
-      await new Promise((r) => setTimeout(r, 250))
-    }
-    const cpu = process.cpuUsage(cpu0)
-    const wallS = (performance.now() - w0) / 1000
-    // Live memory at a few moments of the plateau (each after a full GC; taken after the CPU
-    // window, since a collection costs CPU).
-    for (let i = 0; i < 3 && live.size >= n * 0.95; i++) {
-      samples.push(await liveBytes())
-      await new Promise((r) => setTimeout(r, 500))
-    }
-    const all = await Promise.all(reports)
-    const failed = all.filter((r) => r.failed || r.underruns > 0 || r.violations.length > 0)
-    const p99 = percentile(all.map((r) => r.ttffMs), 99)
-    const cpuPerCall = ((cpu.user + cpu.system) / 1e6 / wallS / reachedN) * 100
-    const kbPerCall = (Math.max(...samples) - baseLive) / 1024 / reachedN
-    const rssKbPerCall = (peakRss - baseRss) / 1024 / reachedN
-    const worstGap = Math.max(...all.map((r) => r.maxGapMs))
-    console.log(`  ${n} calls: ${reachedN} live at once, ${failed.length} with an underrun or error (worst gap ${worstGap.toFixed(0)} ms), ` +
-      `time to first frame p50 ${ms(percentile(all.map((r) => r.ttffMs), 50))} p99 ${ms(p99)}, ` +
-      `server CPU ${cpuPerCall.toFixed(2)}% of a core per call, memory ${kbPerCall.toFixed(0)} KB per call live after GC (RSS grew ${rssKbPerCall.toFixed(0)} KB per call; plateau ${wallS.toFixed(1)} s)`)
-    if (failed.length > 0) {
-      const f = failed.find((r) => r.failed || r.violations.length)
-      if (f) console.log(`    e.g. call ${f.id}: ${f.failed ?? f.violations[0]}`)
-      break
-    }
-    best = { n: reachedN, p99, cpu: cpuPerCall, kb: kbPerCall }
-    await until(() => app.telephony.hub.size === 0 && app.pool.running + app.pool.queued === 0)
+    const s = await stage(app, voice, call, live, callerCpu, n, agentUrl)
+    report(s)
+    if (s.failed.length > 0) break
+    best = s
   }
   if (!best) {
     figure('concurrent calls without underrun', `N < ${STAGES[0]}`, 'every stage had an underrun', 'N >= 150, p99 first frame <= 250 ms, <= 300 KB/call', false)
@@ -318,9 +376,80 @@ async function concurrency(app: Awaited<ReturnType<typeof buildApp>>, voice: str
   // Calls last the passage's length, so 10 a second can never have more than 10 × that live.
   const ceiling = Math.round(START_RATE * audioS)
   if (best.n >= STAGES[STAGES.length - 1]) console.log(`  (every stage passed: calls of ${audioS.toFixed(1)} s started ${START_RATE}/s are never many more than ${ceiling} at once)`)
-  figure(`concurrent calls without underrun${AGENT ? ' (an agent and the VAD on every call)' : ''}`, `N ${best.n >= STAGES[STAGES.length - 1] ? '>=' : '='} ${best.n}`,
-    `p99 time to first frame ${ms(best.p99)}, server CPU ${best.cpu.toFixed(2)}% of a core and ${best.kb.toFixed(0)} KB per call`,
-    'N >= 150, p99 first frame <= 250 ms, <= 300 KB/call', best.n >= 150 && best.p99 <= 250 && best.kb <= 300)
+  figure(`concurrent calls without underrun${AGENT ? ' (an agent and the VAD on every call)' : ''}`, `N ${best.n >= STAGES[STAGES.length - 1] ? '>=' : '='} ${best.reached}`,
+    `p99 time to first frame ${ms(best.p99)}, server CPU ${best.cpuPerCall.toFixed(2)}% of a core and ${best.kbPerCall.toFixed(0)} KB per call`,
+    'N >= 150, p99 first frame <= 250 ms, <= 300 KB/call', best.reached >= 150 && best.p99 <= 250 && best.kbPerCall <= 300)
+}
+
+/** Seconds of `voice` audio the pool makes per second, flat out (no calls meanwhile, cache off). */
+async function throughput(app: App, voice: string): Promise<number> {
+  const v = app.synth.voice(voice)!
+  let audioS = 0
+  let k = 0
+  const t0 = performance.now()
+  await Promise.all(Array.from({ length: app.pool.size * 2 }, async () => {
+    while (performance.now() - t0 < 5000) {
+      for await (const c of app.synth.stream(read(passage(1_000_000 + k++), v, 1))) audioS += c.samples.length / v.sampleRate
+    }
+  }))
+  return audioS / ((performance.now() - t0) / 1000)
+}
+
+/**
+ * Issue 12. 1: the pool's throughput for the voice, the physical limit on live calls it gives, and
+ * the largest N with no underrun, searched from 0.85 × that limit up. 2: 20 % more calls than N,
+ * with admission capped at N: the admitted never run dry, the rest hear busy, none hangs.
+ */
+async function capacity(app: App, voice: string, call: Place, live: Set<number>, callerCpu: () => Promise<number>): Promise<void> {
+  const limits = app.admission.limits
+  const configured = { ...limits }
+  // Figure 1 measures what the machine can do, so admission stays out of its way.
+  Object.assign(limits, { maxLoad: Infinity, maxLive: 0 })
+  const cores = availableParallelism()
+  const perS = await throughput(app, voice)
+  const audioS = await passageSeconds(app, voice)
+  console.log(`${voice}: the pool makes ${perS.toFixed(1)} s of audio a second (${app.pool.size} workers, ${cores} cores); each call's passage is ${audioS.toFixed(1)} s`)
+  // What a call costs outside the pool (the server's event loop, the callers' process), at a light load.
+  const probe = await stage(app, voice, call, live, callerCpu, Math.min(50, Math.round(perS * 0.4)), null)
+  report(probe)
+  const synthCores = Math.min(app.pool.size, cores) / perS
+  const limit = Math.floor(cores / (synthCores + probe.outsideCoresPerCall))
+  const bound = probe.outsideCoresPerCall > synthCores ? 'CPU per call outside the pool' : 'synthesis'
+  console.log(`  per call: ${(synthCores * 100).toFixed(2)} % of a core in synthesis, ${(probe.outsideCoresPerCall * 100).toFixed(2)} % outside it ` +
+    `(the server's event loop and the callers' process, which share these ${cores} cores); synthesis alone would serve ${Math.floor(perS)} calls`)
+  console.log(`  physical limit: ${limit} calls (the bound: ${bound})`)
+  // Up from 0.85 × the limit while no call runs dry; down from there if even that one did.
+  let best: Stage | null = null
+  const step = Math.max(1, Math.round(0.05 * limit))
+  for (let n = Math.ceil(0.85 * limit); n > 0 && n <= Math.ceil(1.15 * limit); n += best ? step : -2 * step) {
+    const s = await stage(app, voice, call, live, callerCpu, n, null)
+    report(s)
+    const clean = s.failed.length === 0 && s.reached >= n
+    if (clean && (!best || s.reached > best.reached)) best = s
+    else if (!clean && best) break
+    if (clean && n < 0.85 * limit) break // the search went down: the first clean stage is N
+  }
+  const n = best?.reached ?? 0
+  figure(`live calls without underrun (${voice})`, `N = ${n}`,
+    `${(n / limit).toFixed(2)}x the physical limit of ${limit}; p99 time to first frame ${best ? ms(best.p99) : '-'}; pool ${perS.toFixed(1)} s of audio/s`,
+    'N >= 0.85x the limit, p99 first frame <= 250 ms', best !== null && n >= 0.85 * limit && best.p99 <= 250)
+  if (!best) {
+    Object.assign(limits, configured)
+    return
+  }
+
+  // Figure 2: the cap an operator sets from figure 1, and 20 % more calls than it offered.
+  Object.assign(limits, { ...configured, maxLive: n })
+  const offered = Math.ceil(1.2 * n)
+  const s = await stage(app, voice, call, live, callerCpu, offered, null)
+  Object.assign(limits, configured)
+  const refused = s.reports.filter((r) => r.refused).length
+  const admitted = offered - refused
+  const hung = s.reports.filter((r) => r.failed).length
+  const dry = s.reports.filter((r) => r.underruns > 0 || r.violations.length > 0).length
+  console.log(`  ${offered} calls offered with ADMISSION_MAX_LIVE=${n}: ${admitted} admitted, ${refused} refused busy; time to first frame p99 ${ms(s.p99)}`)
+  figure(`calls past the limit (${voice})`, `${dry} of ${admitted} admitted calls ran dry, ${refused} of ${offered} refused busy, ${hung} hung`,
+    `20 % more calls than N = ${n}`, 'none of the admitted runs dry, the rest refused, none hangs', dry === 0 && hung === 0 && refused === offered - n)
 }
 
 const FLOOD_CLIENTS = 100
@@ -385,6 +514,10 @@ if (process.argv[2] === 'clients') {
   process.on('message', (c: ToClients) => {
     if (c.type === 'flood') return void flood(c).then((r) => process.send!({ type: 'flooded', ...r } satisfies FromClients))
     if (c.type === 'stop flood') return void (flooding = false)
+    if (c.type === 'cpu') {
+      const u = process.cpuUsage()
+      return void process.send!({ type: 'cpu', seconds: (u.user + u.system) / 1e6 } satisfies FromClients)
+    }
     if (c.say) said.set(c.to, c.say)
     runCall(c).then(
       (report) => process.send!({ type: 'done', report } satisfies FromClients),
