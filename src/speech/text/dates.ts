@@ -3,6 +3,7 @@
 // is read as a year only where the words around it say it is one.
 
 import { cardinal, ordinal, pluralWords, year } from './numbers.js'
+import { needs } from './needs.js'
 
 export const MONTHS = [
   'January', 'February', 'March', 'April', 'May', 'June',
@@ -29,30 +30,35 @@ function speakDate(month: number, day: number, y?: string): string | undefined {
 }
 
 // Not glued to other digits or separators, so parts of longer codes are left alone.
-const ISO = /(?<![\w.\/-])(\d{4})([-\/.])(\d{1,2})\2(\d{1,2})(?![\w]|[-\/.]\d)/g
+const ISO = needs(/\d{4}[-\/.]\d\d?[-\/.]\d/, /(?<![\w.\/-])(\d{4})([-\/.])(\d{1,2})\2(\d{1,2})(?![\w]|[-\/.]\d)/g)
 // 10/07/2024 is read month first (a US phone service); a first number over 12 can only be a day.
 // With dots (07.10.2024) the day comes first, as in most of Europe.
-const NUMERIC = /(?<![\w.\/-])(\d{1,2})([-\/.])(\d{1,2})\2(\d{4})(?![\w]|[-\/.]\d)/g
-const MONTH_DAY = new RegExp(
+const NUMERIC = needs(/\d[-\/.]\d\d?[-\/.]\d{4}/, /(?<![\w.\/-])(\d{1,2})([-\/.])(\d{1,2})\2(\d{4})(?![\w]|[-\/.]\d)/g)
+// How every month name the patterns below take begins, and the name with the rest of its letters.
+const MONTH_START = '(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)'
+const NAME = `${MONTH_START}[a-z]*`
+const MONTH_DAY = needs(new RegExp(String.raw`${NAME}\.? \d`), new RegExp(
   String.raw`\b${MONTH}\.? (\d{1,2})(?:st|nd|rd|th)?\b(?:,? (\d{4})\b)?(?![.:,]\d)`,
   'g',
-)
+))
 // "7 October 2024", "7th of Oct": the day-first order needs a full month name, a year, an ordinal
 // suffix or "of" before it counts as a date, so "3 Mar" in a list is not.
-const DAY_MONTH = new RegExp(
+const DAY_MONTH = needs(new RegExp(String.raw`\d(?:st|nd|rd|th)?(?: of)? ${MONTH_START}`), new RegExp(
   String.raw`(?<![\w.,])(\d{1,2})(st|nd|rd|th)?( of)? ${MONTH}\b\.?(?:,? (\d{4})\b)?(?![.:,]\d)`,
   'g',
-)
-const MONTH_YEAR = new RegExp(String.raw`\b${FULL_MONTH},? (\d{4})\b(?![.:,]\d)`, 'g')
+))
+const MONTH_YEAR = needs(new RegExp(String.raw`${NAME},? \d`), new RegExp(String.raw`\b${FULL_MONTH},? (\d{4})\b(?![.:,]\d)`, 'g'))
 // 1990s, 1990's, '90s, 90s.
-const DECADE = /(?<![\w.,])(?:(\d\d\d0)|'?([1-9]0))'?s\b/g
+const DECADE = needs(/0'?s/, /(?<![\w.,])(?:(\d\d\d0)|'?([1-9]0))'?s\b/g)
 // Words after which a four-digit number is a year ("in 1999", "since 2005").
-const YEAR_CONTEXT =
-  /\b(in|since|until|till|through|by|from|during|year|circa|before|after|of|around|born|early|late|mid|spring|summer|fall|autumn|winter|copyright)( |-)([12]\d{3})(?![\w]|[.,]\d|\s?%)/gi
+const YEAR_CONTEXT = needs(
+  /[12]\d{3}/,
+  /\b(in|since|until|till|through|by|from|during|year|circa|before|after|of|around|born|early|late|mid|spring|summer|fall|autumn|winter|copyright)( |-)([12]\d{3})(?![\w]|[.,]\d|\s?%)/gi,
+)
 // "6/14", "12/31": a US month/day. Written without a year it is also a fraction's shape, so it is
 // a date after a word that introduces one ("on 6/14", "due 3/4"), or when the day could not be
 // a common denominator (13 to 31, but 16); "3/4" alone stays three quarters.
-const MONTH_SLASH_DAY = /(?<![\w.,\/-])(\d{1,2})\/(\d{1,2})(?:\/(\d{2}))?(?![\w\/]|[-.,:]\d)/g
+const MONTH_SLASH_DAY = needs('/', /(?<![\w.,\/-])(\d{1,2})\/(\d{1,2})(?:\/(\d{2}))?(?![\w\/]|[-.,:]\d)/g)
 const DATE_LEAD = /\b(?:on|by|due|until|till|thru|through|from|before|after|since|starting|ending|expires?|dated|effective|every|each|to)\s+$/i
 
 /** "24" → "2024", "87" → "1987": two-digit years as a US form means them. */
@@ -68,12 +74,16 @@ function monthSlashDay(m: string, mo: string, d: string, yy: string | undefined,
 }
 
 // A year standing alone: the whole line ("1990", "1990.") or in brackets after a title ("(1942)").
-const LONE_YEAR = /^(1[1-9]\d\d|20\d\d)(?=[.!?]?$)|(?<=\()(1[1-9]\d\d|20\d\d)(?=\))/gm
+const LONE_YEAR = needs(/(?:^|[\n\r\u2028\u2029(])(?:1[1-9]|20)\d\d/, /^(1[1-9]\d\d|20\d\d)(?=[.!?]?$)|(?<=\()(1[1-9]\d\d|20\d\d)(?=\))/gm)
+
+const COPYRIGHT = needs('©', /©\s?/g)
 
 // "1999-2005", "1999–2005": two years in order.
-const YEAR_RANGE = /(?<![\w.,\/-])(1[5-9]\d\d|20\d\d) ?[-–] ?(1[5-9]\d\d|20\d\d)(?![\w]|[.,\/-]\d)/g
+const YEAR_RANGE = needs(/[-–] ?(?:1[5-9]|20)\d\d/, /(?<![\w.,\/-])(1[5-9]\d\d|20\d\d) ?[-–] ?(1[5-9]\d\d|20\d\d)(?![\w]|[.,\/-]\d)/g)
 
-export function readDates(text: string): string {
+export function readDates(text: string, digits: boolean): string {
+  // Only the copyright sign is read without a digit.
+  if (!digits) return text.replace(COPYRIGHT, 'copyright ')
   return text
     // A date-shaped code that is no date ("2024-02-30") is read as its three numbers.
     .replace(ISO, (_m, y: string, _s, mo: string, d: string) => speakDate(Number(mo) - 1, Number(d), y) ?? `${y}, ${mo}, ${d}`)
@@ -93,7 +103,7 @@ export function readDates(text: string): string {
     })
     .replace(MONTH_YEAR, (_m, mo: string, y: string) => `${mo} ${year(y)}`)
     .replace(YEAR_RANGE, (m, a: string, b: string) => (Number(b) > Number(a) ? `${year(a)} to ${year(b)}` : m))
-    .replace(/©\s?/g, 'copyright ')
+    .replace(COPYRIGHT, 'copyright ')
     .replace(YEAR_CONTEXT, (_m, word: string, sep: string, y: string) => `${word}${sep}${year(y)}`)
     .replace(LONE_YEAR, (_m, alone?: string, bracketed?: string) => year(alone ?? bracketed ?? ''))
     .replace(DECADE, (_m, four?: string, two?: string) =>

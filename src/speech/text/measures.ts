@@ -1,32 +1,39 @@
 // Quantities: ranges, percentages, temperatures, a few units and simple fractions.
 
 import { cardinal, ordinal, readNumber } from './numbers.js'
+import { needs } from './needs.js'
 
 const NUM = String.raw`(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?`
 
 // "2-3 days", "10–20%", "$10-$20" → "to". Only an unspaced hyphen or an en dash: "5 - 3" may be a
 // subtraction, and "COVID-19" or "A4-5" are names (a letter before the number rules them out).
 const RANGE_SIDE = String.raw`[$£€]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?`
-const RANGE = new RegExp(String.raw`(?<![\w.,\/-])(${RANGE_SIDE})(?:-|\s?–\s?)(?=${RANGE_SIDE}(?![\w\/-]|[.,:]\d))`, 'g')
+const RANGE = needs(['-', '–'], new RegExp(String.raw`(?<![\w.,\/-])(${RANGE_SIDE})(?:-|\s?–\s?)(?=${RANGE_SIDE}(?![\w\/-]|[.,:]\d))`, 'g'))
+const ABOUT = needs(['~', '≈'], /[~≈](?=\s?[$£€]?\d)/g)
+const AT_MOST = needs(['<=', '≤'], /(?:<=|≤)(?=\s?[$£€-]?\d)/g)
+const AT_LEAST = needs(['>=', '≥'], /(?:>=|≥)(?=\s?[$£€-]?\d)/g)
+const LESS = needs('<', /<(?=\s?[$£€-]?\d)/g)
+const MORE = needs('>', />(?=\s?[$£€-]?\d)/g)
 
 /**
  * Ranges and bounds ("~5", "<10", "≥ 3"), before money and percentages so each side of "$10-$20" or
  * "10-20%" is read on its own and "~5 kg" does not leave a "~" beside words.
  */
-export function readRangesAndBounds(text: string): string {
+export function readRangesAndBounds(text: string, digits: boolean): string {
+  if (!digits) return text
   return text
     .replace(RATE, (_m, per: string) => ` ${PER.get(per)}`)
     .replace(RANGE, '$1 to ')
-    .replace(/[~≈](?=\s?[$£€]?\d)/g, ' about ')
-    .replace(/(?:<=|≤)(?=\s?[$£€-]?\d)/g, ' at most ')
-    .replace(/(?:>=|≥)(?=\s?[$£€-]?\d)/g, ' at least ')
-    .replace(/<(?=\s?[$£€-]?\d)/g, ' less than ')
-    .replace(/>(?=\s?[$£€-]?\d)/g, ' more than ')
+    .replace(ABOUT, ' about ')
+    .replace(AT_MOST, ' at most ')
+    .replace(AT_LEAST, ' at least ')
+    .replace(LESS, ' less than ')
+    .replace(MORE, ' more than ')
 }
 
 // Each starts only at the start of a number, so a long digit run is not rescanned from every digit.
-const PERCENT = new RegExp(String.raw`(?<![\d.,])(-)?${NUM}\s?%`, 'g')
-const TEMPERATURE = new RegExp(String.raw`(?<![\d.,])(-)?${NUM}\s?(?:°\s?([CF])\b|([℃℉])|°)`, 'g')
+const PERCENT = needs('%', new RegExp(String.raw`(?<![\d.,])(-)?${NUM}\s?%`, 'g'))
+const TEMPERATURE = needs(['°', '℃', '℉'], new RegExp(String.raw`(?<![\d.,])(-)?${NUM}\s?(?:°\s?([CF])\b|([℃℉])|°)`, 'g'))
 
 const UNITS: Record<string, [string, string]> = {
   km: ['kilometer', 'kilometers'], 'km/h': ['kilometer per hour', 'kilometers per hour'], kph: ['kilometer per hour', 'kilometers per hour'],
@@ -38,12 +45,13 @@ const UNITS: Record<string, [string, string]> = {
   tbsp: ['tablespoon', 'tablespoons'], Tbsp: ['tablespoon', 'tablespoons'], tsp: ['teaspoon', 'teaspoons'],
   KB: ['kilobyte', 'kilobytes'], MB: ['megabyte', 'megabytes'], GB: ['gigabyte', 'gigabytes'], TB: ['terabyte', 'terabytes'],
 }
-const UNIT = new RegExp(String.raw`(?<![\w.,\/])(-)?${NUM}\s?(km\/h|${Object.keys(UNITS).filter((u) => u !== 'km/h').join('|')})(?![\w\/])`, 'g')
+const UNIT_NAMES = String.raw`km\/h|${Object.keys(UNITS).filter((u) => u !== 'km/h').join('|')}`
+const UNIT = needs(new RegExp(String.raw`\d\s?(?:${UNIT_NAMES})`), new RegExp(String.raw`(?<![\w.,\/])(-)?${NUM}\s?(${UNIT_NAMES})(?![\w\/])`, 'g'))
 
 const FRACTION_DENOMINATORS: Record<string, [string, string]> = {
   '2': ['half', 'halves'], '4': ['quarter', 'quarters'],
 }
-const FRACTION = /(?<![\w.,\/])(\d{1,2})\/(\d{1,2})(?![\w\/]|[.,]\d)/g
+const FRACTION = needs('/', /(?<![\w.,\/])(\d{1,2})\/(\d{1,2})(?![\w\/]|[.,]\d)/g)
 const VULGAR: Record<string, string> = { '½': 'one half', '¼': 'one quarter', '¾': 'three quarters', '⅓': 'one third', '⅔': 'two thirds' }
 
 /** "1/2" → "one half"; in a mixed number ("3 1/2") the "one" is "a": "three and a half". */
@@ -57,7 +65,7 @@ function fraction(num: string, den: string, mixed = false): string | undefined {
 }
 
 // "3 1/2 tbsp" → "three and a half tablespoons" (a unit after a mixed number is plural).
-const MIXED = new RegExp(String.raw`(?<![\w.,\/])(\d+) (\d{1,2})\/(\d{1,2})(?:\s?(${Object.keys(UNITS).filter((u) => u !== 'km/h').join('|')})\b)?(?![\w\/]|[.,]\d)`, 'g')
+const MIXED = needs('/', new RegExp(String.raw`(?<![\w.,\/])(\d+) (\d{1,2})\/(\d{1,2})(?:\s?(${Object.keys(UNITS).filter((u) => u !== 'km/h').join('|')})\b)?(?![\w\/]|[.,]\d)`, 'g'))
 
 function mixedNumber(m: string, whole: string, num: string, den: string, u?: string): string {
   const part = fraction(num, den, true)
@@ -71,13 +79,13 @@ const PER = new Map([
   ['year', 'a year'], ['yr', 'a year'], ['hour', 'an hour'], ['hr', 'an hour'], ['minute', 'a minute'],
   ['person', 'per person'], ['user', 'per user'], ['seat', 'per seat'],
 ])
-const RATE = new RegExp(String.raw`(?<=\d[\d,.]*%?[kKmM]?(?:\s\p{L}+)?)\s?\/\s?(${[...PER.keys()].join('|')})(?!\p{L})`, 'gu')
+const RATE = needs('/', new RegExp(String.raw`(?<=\d[\d,.]*%?[kKmM]?(?:\s\p{L}+)?)\s?\/\s?(${[...PER.keys()].join('|')})(?!\p{L})`, 'gu'))
 
 function signed(neg: string | undefined, int: string, frac?: string): string {
   return (neg ? 'minus ' : '') + readNumber(int, frac)
 }
 
-export function readMeasures(text: string): string {
+function readQuantities(text: string): string {
   return text
     .replace(MIXED, mixedNumber)
     .replace(PERCENT, (_m, neg?: string, int?: string, frac?: string) => `${signed(neg, int ?? '', frac)} percent`)
@@ -93,7 +101,13 @@ export function readMeasures(text: string): string {
       return `${value} ${value === 'one' ? one : many}`
     })
     .replace(FRACTION, (m, a: string, b: string) => fraction(a, b) ?? m)
-    .replace(/(?<!\d)(\d*)([½¼¾⅓⅔])/g, (_m, whole: string, v: string) =>
-      whole ? `${cardinal(whole)} and ${VULGAR[v].replace(/^one /, 'a ')}` : VULGAR[v],
-    )
+}
+
+const VULGAR_FRACTION = needs(Object.keys(VULGAR), /(?<!\d)(\d*)([½¼¾⅓⅔])/g)
+
+/** Every quantity written with digits, then the fraction signs ("½"), which need none. */
+export function readMeasures(text: string, digits: boolean): string {
+  return (digits ? readQuantities(text) : text).replace(VULGAR_FRACTION, (_m, whole: string, v: string) =>
+    whole ? `${cardinal(whole)} and ${VULGAR[v].replace(/^one /, 'a ')}` : VULGAR[v],
+  )
 }

@@ -2,6 +2,7 @@
 // "$1.5 million" → "one point five million dollars", "$2M" → "two million dollars", "5€" → "five euros".
 
 import { cardinal, readNumber } from './numbers.js'
+import { needs } from './needs.js'
 
 interface Currency { one: string; many: string; centOne?: string; centMany?: string }
 
@@ -24,10 +25,10 @@ const SCALE_WORDS: Record<string, string> = {
 const AMOUNT = String.raw`(\d{1,3}(?:,\d{3})+|\d+)?(?:\.(\d+))?`
 // Letter scales must touch the number ("$2M"); word scales may follow a space ("$1.5 million").
 const SCALE = String.raw`(?:([kKmMbBtT]|bn|mn|MM|tn)\b|\s(thousand|million|billion|trillion)\b)?`
-const SYMBOL_FIRST = new RegExp(String.raw`(-)?([$£€¥₹])\s?(-)?${AMOUNT}${SCALE}(?!\d)`, 'g')
-const SYMBOL_AFTER = new RegExp(String.raw`(?<![\w.,$£€¥₹])(-)?${AMOUNT}\s?([€£$]|USD|EUR|GBP)(?![\w$£€])`, 'g')
-const CODE_FIRST = new RegExp(String.raw`\b(USD|EUR|GBP) ${AMOUNT}${SCALE}(?!\d)`, 'g')
-const CENTS_SIGN = /(?<![\w.,])(\d+)\s?¢/g
+const SYMBOL_FIRST = needs(/[$£€¥₹]/, new RegExp(String.raw`(-)?([$£€¥₹])\s?(-)?${AMOUNT}${SCALE}(?!\d)`, 'g'))
+const SYMBOL_AFTER = needs(['$', '€', '£', 'USD', 'EUR', 'GBP'], new RegExp(String.raw`(?<![\w.,$£€¥₹])(-)?${AMOUNT}\s?([€£$]|USD|EUR|GBP)(?![\w$£€])`, 'g'))
+const CODE_FIRST = needs(['USD', 'EUR', 'GBP'], new RegExp(String.raw`\b(USD|EUR|GBP) ${AMOUNT}${SCALE}(?!\d)`, 'g'))
+const CENTS_SIGN = needs('¢', /(?<![\w.,])(\d+)\s?¢/g)
 
 function unit(n: string, one: string, many: string): string {
   return `${n} ${n === 'one' ? one : many}`
@@ -48,7 +49,8 @@ export function speakMoney(cur: Currency, int: string | undefined, frac: string 
   return /^0*$/.test(whole) ? sign + sub : `${sign}${main} and ${sub}`
 }
 
-export function readMoney(text: string): string {
+export function readMoney(text: string, digits: boolean): string {
+  if (!digits) return text
   return text
     .replace(SYMBOL_FIRST, (m, neg1?: string, sym?: string, neg2?: string, int?: string, frac?: string, s1?: string, s2?: string) =>
       speakMoney(CURRENCIES[sym ?? '$'], int, frac, s1 ?? s2, Boolean(neg1 || neg2)) ?? m,

@@ -22,24 +22,42 @@ function under1000(n: number): string {
   return words.join(' ')
 }
 
+// Every number is read in groups of three digits; their words are made once.
+const GROUP_WORDS = Array.from({ length: 1000 }, (_, n) => under1000(n))
+
 /** "1234567" → "one million two hundred thirty-four thousand five hundred sixty-seven". */
 export function cardinal(digits: string): string {
-  const clean = digits.replace(/^0+(?=\d)/, '')
+  const clean = digits.startsWith('0') ? digits.replace(/^0+(?=\d)/, '') : digits
   if (clean.length > MAX_CARDINAL_DIGITS) return digitByDigit(clean)
-  const groups: number[] = []
-  for (let end = clean.length; end > 0; end -= 3) groups.unshift(Number(clean.slice(Math.max(0, end - 3), end)))
-  if (groups.every((g) => g === 0)) return 'zero'
+  // Most numbers are one group: its words as made above.
+  const group = clean.length <= 3 ? GROUP_WORDS[Number(clean)] : undefined
+  if (group !== undefined) return group
   const words: string[] = []
-  groups.forEach((g, i) => {
-    const scale = SCALES[groups.length - 1 - i]
-    if (g > 0) words.push(scale ? `${under1000(g)} ${scale}` : under1000(g))
-  })
-  return words.join(' ')
+  let allZero = true
+  // Groups of three from the right: the first, leftmost, holds what is left over.
+  let scale = Math.ceil(clean.length / 3)
+  for (let start = 0, end = clean.length % 3 || 3; start < clean.length; start = end, end += 3) {
+    const g = Number(clean.slice(start, end))
+    scale--
+    if (g !== 0) allZero = false
+    if (g > 0) {
+      // A group that is not three digits (a caller's odd input) is read as it always was.
+      const said = GROUP_WORDS[g] ?? under1000(g)
+      words.push(SCALES[scale] ? `${said} ${SCALES[scale]}` : said)
+    }
+  }
+  return allZero ? 'zero' : words.join(' ')
 }
 
 /** "0100" → "zero one zero zero". */
 export function digitByDigit(digits: string): string {
-  return Array.from(digits, (d) => ONES[Number(d)]).join(' ')
+  let words = ''
+  let first = true
+  for (const d of digits) {
+    words += (first ? '' : ' ') + (ONES[Number(d)] ?? '')
+    first = false
+  }
+  return words
 }
 
 const IRREGULAR_ORDINALS: Record<string, string> = {

@@ -2,6 +2,7 @@
 // groups so the voice pauses: "+1 415 555 0100" → "plus one, four one five, five five five, zero one zero zero".
 
 import { digitByDigit } from './numbers.js'
+import { needs } from './needs.js'
 
 // ITU country codes are prefix-free: 1 and 7 are one digit, these are two, every other is three.
 const TWO_DIGIT_CODES = new Set([
@@ -50,23 +51,23 @@ function speakNanp(one: string | undefined, area: string, rest: string[], extens
 }
 
 // "1-800-FLOWERS", "1-888-GOT-JUNK": a toll-free number spelled in letters, said as words.
-const VANITY = /(?<![\w+.-])(?:(1)[ -])?(8(?:00|33|44|55|66|77|88))[ -]([A-Z]{2,}(?:-[A-Z]{2,})*)(?![\w-])/g
+const VANITY = needs(/8\d\d[ -][A-Z]/, /(?<![\w+.-])(?:(1)[ -])?(8(?:00|33|44|55|66|77|88))[ -]([A-Z]{2,}(?:-[A-Z]{2,})*)(?![\w-])/g)
 
 const EXTENSION = String.raw`(?:,?\s?(?:ext\.?|x|extension)\s?(\d{1,6}))?`
 
 // "+44 20 7183 8750", "+1 (415) 555-0100", "+14155550100": one flat character class and a check
 // in code, rather than nested groups that could backtrack badly on long digit runs.
-const INTERNATIONAL = new RegExp(String.raw`(?<![\w+])\+\d[\d ().-]{5,22}\d(?!\d)` + EXTENSION + String.raw`(?!\w)`, 'gi')
+const INTERNATIONAL = needs('+', new RegExp(String.raw`(?<![\w+])\+\d[\d ().-]{5,22}\d(?!\d)` + EXTENSION + String.raw`(?!\w)`, 'gi'))
 // "(415) 555-0100", "415-555-0100", "415.555.0100", "1-800-555-0100": the separators are what say
 // "phone", so a plain 4155550100 needs the NANP shape (area code and exchange start with 2-9).
-const NANP = new RegExp(
+const NANP = needs(/\d{3}[ .-]\d{4}/, new RegExp(
   String.raw`(?<![\w+.,/-])(?:(1)[ .-]?)?(?:\((\d{3})\) ?|(\d{3})([ .-]))(\d{3})[ .-](\d{4})(?![\w]|[.,/-]\d)` + EXTENSION,
   'gi',
-)
+))
 // "555-0100": a US local number. Costs "100-1000" its reading as a range; on a phone line the
 // local number is the likelier meaning of exactly this shape.
-const LOCAL = /(?<![\w+.,\/-])(\d{3})-(\d{4})(?![\w]|[.,\/-]\d)/g
-const NANP_BARE = new RegExp(String.raw`(?<![\w+.,/$£€¥-])(1?)([2-9]\d\d[2-9]\d\d\d{4})(?![\w]|[.,/-]\d)` + EXTENSION, 'gi')
+const LOCAL = needs(/\d{3}-\d{4}/, /(?<![\w+.,\/-])(\d{3})-(\d{4})(?![\w]|[.,\/-]\d)/g)
+const NANP_BARE = needs(/\d{10}/, new RegExp(String.raw`(?<![\w+.,/$£€¥-])(1?)([2-9]\d\d[2-9]\d\d\d{4})(?![\w]|[.,/-]\d)` + EXTENSION, 'gi'))
 
 // Digit groups with one separator between them, or a parenthesized group: "+1 (415) 555-0100".
 const WELL_FORMED = /^\+\d+(?:(?: ?\(\d+\) ?|[ .-])\d+)*$/
@@ -86,7 +87,8 @@ function chunkNanp(ten: string): string[] {
   return [ten.slice(0, 3), ten.slice(3, 6), ten.slice(6)]
 }
 
-export function readPhoneNumbers(text: string): string {
+export function readPhoneNumbers(text: string, digits: boolean): string {
+  if (!digits) return text
   return text
     .replace(INTERNATIONAL, (m, ext?: string) => international(m, ext))
     .replace(VANITY, (_m, one: string | undefined, area: string, word: string) =>

@@ -4,21 +4,22 @@
 
 import { startsNewSentence } from './sentence-end.js'
 import { cardinal, digitByDigit } from './numbers.js'
+import { needs } from './needs.js'
 
 // "am", "a.m.", "AM", "A.M." (the final period is captured so a sentence end can keep it).
 const MERIDIEM = String.raw`([aApP])(?:\.[mM](\.)?|[mM]\b)`
-const CLOCK = new RegExp(String.raw`(?<![\d:.,])(\d{1,2}):(\d\d)(?::(\d\d))?(?:\s?${MERIDIEM})?(?![\d:]|[.,]\d)`, 'g')
-const HOUR_MERIDIEM = new RegExp(String.raw`(?<![\w:.,])(\d{1,2})\s?${MERIDIEM}`, 'g')
+const CLOCK = needs(':', new RegExp(String.raw`(?<![\d:.,])(\d{1,2}):(\d\d)(?::(\d\d))?(?:\s?${MERIDIEM})?(?![\d:]|[.,]\d)`, 'g'))
+const HOUR_MERIDIEM = needs(/\d\s?[aApP]/, new RegExp(String.raw`(?<![\w:.,])(\d{1,2})\s?${MERIDIEM}`, 'g'))
 // "9am-5pm", "10:30-11:30", "9-5pm": a span of clock times reads "to" between them. At least one
 // side must be a clock time (a colon or am/pm), or "9-5" would be taken for one.
 const TIME = String.raw`\d{1,2}(?::\d\d)?(?:\s?[aApP]\.?[mM]\.?)?`
-const TIME_RANGE = new RegExp(String.raw`(?<![\w:.,])(${TIME})\s?[-–]\s?(?=(${TIME})(?![\w:]|[.,]\d))`, 'g')
+const TIME_RANGE = needs(['-', '–'], new RegExp(String.raw`(?<![\w:.,])(${TIME})\s?[-–]\s?(?=(${TIME})(?![\w:]|[.,]\d))`, 'g'))
 const CLOCKISH = /:|[aApP]\.?[mM]/
 // A time followed by a day ("5pm Mon-Fri") gets a pause before the day.
 const DAY_NEXT = /^\s+(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)/
 
 // Left over after clocks: "3:1", "16:9" are ratios.
-const RATIO = /(?<![\w:.,])(\d+):(\d+)(?![\w:]|[.,]\d)/g
+const RATIO = needs(':', /(?<![\w:.,])(\d+):(\d+)(?![\w:]|[.,]\d)/g)
 
 function minutesWords(min: number): string {
   return min < 10 ? `oh ${digitByDigit(String(min))}` : cardinal(String(min))
@@ -30,7 +31,8 @@ function meridiemWords(letter: string, dot: string | undefined, text: string, en
   return dot && startsNewSentence(text, end) ? words + '.' : words
 }
 
-export function readTimes(text: string): string {
+export function readTimes(text: string, digits: boolean): string {
+  if (!digits) return text
   return text
     .replace(TIME_RANGE, (m, from: string, to: string) => (CLOCKISH.test(from) || CLOCKISH.test(to) ? `${from} to ` : m))
     .replace(CLOCK, (m, h: string, mi: string, s: string | undefined, ap: string | undefined, dot: string | undefined, offset: number, all: string) => {

@@ -2,6 +2,7 @@
 // type them: "example dot com slash path". Digits inside are read one by one for the same reason.
 
 import { digitByDigit } from './numbers.js'
+import { needs } from './needs.js'
 
 const SYMBOL_WORDS: Record<string, string> = {
   '.': 'dot', '/': 'slash', '-': 'dash', _: 'underscore', '?': 'question mark', '=': 'equals',
@@ -32,13 +33,16 @@ function speakUrl(raw: string): string {
 
 // Digits may touch an address ("0https://…", "example.com0"): the number pass splits them off later,
 // and a second normalize must then find no address left to read.
-const URL_WITH_SCHEME = /(?<![a-z])(?:https?|ftp):\/\/[^\s<>"]+/gi
-const WWW_URL = /(?<![a-z_.@-])www\.[^\s<>"]+/gi
-const EMAIL = /(?<![\w.+-])[\w.+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+(?![\w-])/gi
+const URL_WITH_SCHEME = needs('://', /(?<![a-z])(?:https?|ftp):\/\/[^\s<>"]+/gi)
+const WWW_URL = needs(/www\./i, /(?<![a-z_.@-])www\.[^\s<>"]+/gi)
+const EMAIL = needs('@', /(?<![\w.+-])[\w.+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+(?![\w-])/gi)
 // Bare domains only with a common top-level domain, so "e.g." or "3.5" never look like one.
 // It starts only where a label can start, so a long run of digits or letters is scanned once.
-const BARE_DOMAIN =
-  /(?<![a-z0-9_.-])(?:[a-z0-9-]+\.)+(?:com|org|net|edu|gov|io|co|uk|us|ca|de|fr|ai|app|dev|info|biz|me|tv)(?:\/[^\s<>"]*)?(?![a-z_]|-[a-z])/gi
+const TLD = 'com|org|net|edu|gov|io|co|uk|us|ca|de|fr|ai|app|dev|info|biz|me|tv'
+const BARE_DOMAIN = needs(
+  new RegExp(String.raw`\.(?:${TLD})`, 'i'),
+  new RegExp(String.raw`(?<![a-z0-9_.-])(?:[a-z0-9-]+\.)+(?:${TLD})(?:\/[^\s<>"]*)?(?![a-z_]|-[a-z])`, 'gi'),
+)
 
 export function readWeb(text: string): string {
   const url = (m: string) => {

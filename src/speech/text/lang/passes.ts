@@ -148,6 +148,8 @@ const NL_ORDINAL = /(?<![\w.,])(\d{1,3})(ste|de|e)(?!\p{L})/gu
 // end a sentence, and is left alone.
 const DE_ORDINAL = /(?<![\d.,])(\d{1,2})\.(?= \p{L})/gu
 const DE_BEFORE_ORDINAL = /\b(?:am|im|vom|zum|zur|beim|bis|der|die|das|den|dem|des) $/i
+// The word that starts where lastIndex is set: read in place, not by splitting the rest of the text.
+const WORD_AT = /\p{L}*/uy
 const ROMANCE_ORDINAL = /(?<![\w.,])(\d+)\.?([ºª])/g
 
 function readOrdinal(n: number, ordinals: string[], fallback: string): string {
@@ -168,7 +170,8 @@ const readOrdinals: Pass = (text, words, code) => {
     case 'de':
       return text.replace(DE_ORDINAL, (m, n: string, offset: number, all: string) => {
         const before = all.slice(Math.max(0, offset - 8), offset)
-        const after = all.slice(offset + m.length + 1).split(/\P{L}/u)[0]
+        WORD_AT.lastIndex = offset + m.length + 1
+        const after = WORD_AT.exec(all)?.[0] ?? ''
         if (!DE_BEFORE_ORDINAL.test(before) && !words.months.includes(after)) return m
         return words.ordinals![Number(n)] ? dayWord(Number(n), code, before, words) : m
       })
