@@ -8,6 +8,11 @@
 // copied back (~80 KB) and the heap grown since zeroed; copying all 17 MB was a quarter of a
 // short kal16 run. The WASI imports forward to a fresh `WASI` object per run, because node:wasi
 // copies its argv when it is constructed.
+//
+// node:wasi opens the output directory for each `WASI` (its preopen, WASI descriptor 3) and never
+// closes it, not even once the object is collected: one descriptor leaked per run, until flite
+// "can't open file" and every call on the instance failed (250 kal16 calls). So each run ends by
+// closing it through the WASI call the program itself would have used.
 import { WASI } from 'node:wasi'
 import { readFileSync, mkdtempSync, rmSync, openSync, closeSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -18,6 +23,9 @@ import type { Engine, SegmentWords, SynthesisOptions, VoiceInfo, WordTiming } fr
 import { readOnlyData } from './wasm-data.js'
 import { wordSpans } from './words.js'
 import type { Span } from '../align.js'
+
+/** The descriptor WASI gives the first preopened directory. */
+const PREOPEN_FD = 3
 
 const VOICES: readonly VoiceInfo[] = [
   { id: 'slt', name: 'SLT (US English, female)', language: 'en-US', gender: 'female', sampleRate: 16000, engine: 'flite' },
@@ -104,6 +112,7 @@ export class FliteEngine implements Engine {
       const code = this.current.start(instance)
       if (code !== 0) throw new Error(`flite exited with code ${code}`)
     } finally {
+      this.current.wasiImport.fd_close(PREOPEN_FD) // also after a trap: the run had started
       this.current = null
       if (fd !== undefined) closeSync(fd)
     }

@@ -1,4 +1,5 @@
 import { describe, it, expect, afterAll } from 'vitest'
+import { readdirSync } from 'node:fs'
 import { FliteEngine } from '../../../src/speech/engines/flite.js'
 
 const rms = (s: Int16Array) => Math.sqrt(s.reduce((a, v) => a + v * v, 0) / Math.max(1, s.length))
@@ -20,6 +21,14 @@ describe('flite engine', () => {
     expect(samples.length / rate).toBeGreaterThan(0.8)
     expect(samples.length / rate).toBeLessThan(4)
     expect(rms(samples)).toBeGreaterThan(300)
+  })
+
+  it('holds no file descriptor open after a run, however many runs (a busy worker makes thousands)', () => {
+    const open = () => readdirSync('/proc/self/fd').length
+    flite.synthesizeSync('Warm.', { voice: 'kal16', speed: 1 })
+    const before = open()
+    for (let i = 0; i < 200; i++) flite.synthesizeSync('Hi.', { voice: 'kal16', speed: 1, words: i % 2 === 0 })
+    expect(open()).toBeLessThanOrEqual(before + 2)
   })
 
   it('gives the same audio for the same text every time (the instance is reset between runs)', () => {
