@@ -22,18 +22,26 @@ const NOT_WORD = /[^\p{L}\p{N}]/gu
  * of them, are keyed by a loop over their characters: the Unicode regex took half the read step.
  */
 function keyOf(word: string): string {
-  let key = ''
-  for (let k = 0; k < word.length; k++) {
+  let k = 0
+  while (k < word.length && isLowerAlnum(word.charCodeAt(k))) k++
+  if (k === word.length) return word // most words: their own key
+  let key = word.slice(0, k)
+  for (; k < word.length; k++) {
     const c = word.charCodeAt(k)
-    if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57)) key += word[k]
+    if (isLowerAlnum(c)) key += word[k]
     else if (c >= 65 && c <= 90) key += String.fromCharCode(c + 32)
     else if (c >= 128) return word.toLowerCase().replace(NOT_WORD, '')
   }
   return key
 }
 
+const isLowerAlnum = (c: number) => (c >= 97 && c <= 122) || (c >= 48 && c <= 57)
+
 function tokens(text: string): Token[] {
-  return [...text.matchAll(TOKEN)].map((m) => ({ from: m.index, to: m.index + m[0].length, key: keyOf(m[0]) }))
+  const out: Token[] = []
+  TOKEN.lastIndex = 0
+  for (let m = TOKEN.exec(text); m; m = TOKEN.exec(text)) out.push({ from: m.index, to: m.index + m[0].length, key: keyOf(m[0]) })
+  return out
 }
 
 /** How far ahead a rewritten run is searched for the next pair of equal words. */

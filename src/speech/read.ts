@@ -43,7 +43,8 @@ export interface ReadOptions extends SegmentOptions {
 /** The segments `text` will be spoken in; [] when nothing in it can be spoken. */
 export function read(text: string, voice: VoiceInfo, speed = 1, { offset = 0, lexicon, ...options }: ReadOptions = {}): Segment[] {
   const spoken = readWords(text, voice, lexicon)
-  const spans = alignWords(text, spoken).map(({ from, to }) => ({ from: from + offset, to: to + offset }))
+  const aligned = alignWords(text, spoken)
+  const spans = offset === 0 ? aligned : aligned.map(({ from, to }) => ({ from: from + offset, to: to + offset }))
   return cut(spoken, spans, { voice, speed }, options)
 }
 
@@ -61,8 +62,12 @@ export function cut(spoken: string, spans: Span[], delivery: Delivery, options: 
   let at = 0
   return segment(spoken, { ...options, maxChars: options.maxChars ?? segmentChars(delivery.voice) })
     .map((t) => {
+      let words = 1
+      for (let k = t.indexOf(' '); k >= 0; k = t.indexOf(' ', k + 1)) words++
+      const own = spans.slice(at, at + words)
+      at += words
       // A word longer than a segment is split in two, and both halves come from its span.
-      const own = t.split(' ').map(() => spans[Math.min(at++, spans.length - 1)] ?? { from: 0, to: 0 })
+      while (own.length < words) own.push(spans.at(-1) ?? { from: 0, to: 0 })
       return { ...delivery, text: t, spans: own }
     })
     // A segment of punctuation alone ("...", "—") has nothing to say: dropped, so neither synthesized nor charged.

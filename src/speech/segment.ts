@@ -63,17 +63,24 @@ function cleanCut(s: string, at: number): boolean {
   return !INSEPARABLE.test(s[at]) && s[at - 1] !== '\u200D'
 }
 
+const LINE_BREAK = /[\n\r\v\f\u2028\u2029]/
+
 function words(text: string): Word[] {
   const out: Word[] = []
   const re = /(\s*)(\S+)/g
   for (let m = re.exec(text); m; m = re.exec(text)) {
-    out.push({ text: m[2], breakBefore: out.length > 0 && /[\n\r\v\f\u2028\u2029]/.test(m[1]) })
+    // Almost every word follows a single space: no need to look for a line break in it.
+    out.push({ text: m[2], breakBefore: out.length > 0 && m[1] !== ' ' && LINE_BREAK.test(m[1]) })
   }
   return out
 }
 
+/** The last character of a word that may end a sentence: an end mark, or a closer after one. */
+const MAY_END_LAST = new Set(['.', '…', '!', '?', '‽', '。', '！', '？', '"', "'", '”', '’', '»', ')', ']', '}'])
+
 function endsSentence(word: string, prev: string | undefined, next: Word | undefined): boolean {
   if (!next || next.breakBefore) return true
+  if (!MAY_END_LAST.has(word[word.length - 1])) return false // most words: no regex needed
   const core = word.replace(CLOSERS, '')
   if (HARD_END.test(core)) return true
   if (!core.endsWith('.') && !core.endsWith('…')) return false
