@@ -442,16 +442,20 @@ async function capacity(app: App, voice: string, call: Place, live: Set<number>,
   // Figure 2: the cap an operator sets from figure 1, and 20 % more calls than it offered.
   Object.assign(limits, { ...configured, maxLive: n })
   const offered = Math.ceil(1.2 * n)
+  // The cap is on calls live at once: calls that ended give their place to later ones.
+  let peak = 0
+  const sampler = setInterval(() => (peak = Math.max(peak, app.admission.liveCount)), 50)
   const s = await stage(app, voice, call, live, callerCpu, offered, null)
+  clearInterval(sampler)
   Object.assign(limits, configured)
   const refused = s.reports.filter((r) => r.refused).length
   const admitted = offered - refused
   const hung = s.reports.filter((r) => r.failed).length
   const dry = s.reports.filter((r) => r.underruns > 0 || r.violations.length > 0).length
-  console.log(`  ${offered} calls offered with ADMISSION_MAX_LIVE=${n} and ADMISSION_MAX_LOAD=${configured.maxLoad * 100}: ${admitted} admitted, ${refused} refused busy ` +
-    `(${refused - Math.max(0, offered - n)} of them by the predicted load before the cap); time to first frame p99 ${ms(s.p99)}`)
+  console.log(`  ${offered} calls offered with ADMISSION_MAX_LIVE=${n} and ADMISSION_MAX_LOAD=${configured.maxLoad * 100}: ${admitted} admitted, ${refused} refused busy, ` +
+    `at most ${peak} live at once; time to first frame p99 ${ms(s.p99)}`)
   figure(`calls past the limit (${voice})`, `${dry} of ${admitted} admitted calls ran dry, ${refused} of ${offered} refused busy, ${hung} hung`,
-    `20 % more calls than N = ${n}`, 'none of the admitted runs dry, the rest refused, none hangs', dry === 0 && hung === 0 && admitted <= n)
+    `20 % more calls than N = ${n}; at most ${peak} live at once`, 'none of the admitted runs dry, the rest refused, none hangs', dry === 0 && hung === 0 && refused > 0 && peak <= n)
 }
 
 const FLOOD_CLIENTS = 100
