@@ -26,16 +26,13 @@ export type Front = 'call' | 'outbound' | 'speak' | 'rest'
 /** A call answered here holds its place this long for its stream to start. */
 const PENDING_MS = 30_000
 /** What a refused live consumer is told to wait: about as long as the time a caller takes to redial. */
-export const LIVE_RETRY_AFTER_S = 5
+const LIVE_RETRY_AFTER_S = 5
 /** REST work counts at least this spare share of the pool, so a full one still gives a finite wait. */
 const MIN_SPARE = 0.05
 
 /** A 503 with Retry-After where an HTTP answer is due; a busy signal on Twilio's webhook. */
 export class Refused extends ApiError {
-  constructor(
-    readonly front: Front,
-    readonly retryAfterS: number,
-  ) {
+  constructor(retryAfterS: number) {
     super('busy', 'This server is at capacity: try again shortly', { 'retry-after': retryAfterS })
   }
 }
@@ -114,7 +111,7 @@ export class Admission {
 
   private refuse(front: Front, retryAfterS: number): never {
     this.refusals[front]++
-    throw new Refused(front, retryAfterS)
+    throw new Refused(retryAfterS)
   }
 
   private expire(): void {
